@@ -31,8 +31,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
                 .map_or(0, |i| i + 1);
             let (prefix, clock) = text.split_at(start);
             let prefix = prefix.trim();
-            let days = if prefix.is_empty() { 0 } else { parse_units(prefix)? };
-            days.checked_add(parse_clock(clock)?).ok_or(DurationError("duration too large"))?
+            let days = if prefix.is_empty() {
+                0
+            } else {
+                parse_units(prefix)?
+            };
+            days.checked_add(parse_clock(clock)?)
+                .ok_or(DurationError("duration too large"))?
         }
     };
     Ok(Duration::from_nanos(nanos))
@@ -68,8 +73,12 @@ fn parse_units(text: &str) -> Result<u64, DurationError> {
             "" => return Err(DurationError("number without a unit")),
             _ => return Err(DurationError("unknown unit")),
         };
-        let part = number.checked_mul(scale).ok_or(DurationError("duration too large"))?;
-        total = total.checked_add(part).ok_or(DurationError("duration too large"))?;
+        let part = number
+            .checked_mul(scale)
+            .ok_or(DurationError("duration too large"))?;
+        total = total
+            .checked_add(part)
+            .ok_or(DurationError("duration too large"))?;
     }
     Ok(total)
 }
@@ -77,7 +86,8 @@ fn parse_units(text: &str) -> Result<u64, DurationError> {
 /// `HH:MM:SS` or `HH:MM:SS.fff` (hours may exceed 23).
 fn parse_clock(text: &str) -> Result<u64, DurationError> {
     let mut parts = text.split(':');
-    let (Some(h), Some(m), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(m), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(DurationError("expected HH:MM:SS"));
     };
@@ -104,7 +114,9 @@ fn parse_u64(digits: &str) -> Result<u64, DurationError> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(DurationError("expected a number"));
     }
-    digits.parse().map_err(|_| DurationError("number too large"))
+    digits
+        .parse()
+        .map_err(|_| DurationError("number too large"))
 }
 
 /// Formats like RouterOS does (`1d3h12m46s`, `150ms`, `0s`); used by tests and log lines.
@@ -149,30 +161,64 @@ mod tests {
         assert_eq!(parse_duration("20s").unwrap(), secs(20));
         assert_eq!(parse_duration("1m28s").unwrap(), secs(88));
         assert_eq!(parse_duration("1h21m").unwrap(), secs(4860));
-        assert_eq!(parse_duration("1d3h12m46s").unwrap(), secs(86_400 + 3 * 3600 + 12 * 60 + 46));
+        assert_eq!(
+            parse_duration("1d3h12m46s").unwrap(),
+            secs(86_400 + 3 * 3600 + 12 * 60 + 46)
+        );
         assert_eq!(parse_duration("2w3d").unwrap(), secs(17 * 86_400));
         assert_eq!(parse_duration("150ms").unwrap(), Duration::from_millis(150));
-        assert_eq!(parse_duration("1s10us").unwrap(), Duration::from_micros(1_000_010));
+        assert_eq!(
+            parse_duration("1s10us").unwrap(),
+            Duration::from_micros(1_000_010)
+        );
         assert_eq!(parse_duration("0s").unwrap(), Duration::ZERO);
     }
 
     #[test]
     fn clock_forms() {
         assert_eq!(parse_duration("00:00:25").unwrap(), secs(25));
-        assert_eq!(parse_duration("02:03:04").unwrap(), secs(2 * 3600 + 3 * 60 + 4));
+        assert_eq!(
+            parse_duration("02:03:04").unwrap(),
+            secs(2 * 3600 + 3 * 60 + 4)
+        );
         assert_eq!(parse_duration("1d 02:03:04").unwrap(), secs(86_400 + 7384));
-        assert_eq!(parse_duration("3d02:03:04").unwrap(), secs(3 * 86_400 + 7384));
-        assert_eq!(parse_duration("2w3d 00:00:01").unwrap(), secs(17 * 86_400 + 1));
-        assert_eq!(parse_duration("00:00:01.5").unwrap(), Duration::from_millis(1500));
+        assert_eq!(
+            parse_duration("3d02:03:04").unwrap(),
+            secs(3 * 86_400 + 7384)
+        );
+        assert_eq!(
+            parse_duration("2w3d 00:00:01").unwrap(),
+            secs(17 * 86_400 + 1)
+        );
+        assert_eq!(
+            parse_duration("00:00:01.5").unwrap(),
+            Duration::from_millis(1500)
+        );
         assert_eq!(parse_duration("100:00:00").unwrap(), secs(360_000));
     }
 
     #[test]
     fn rejects_garbage() {
         for bad in [
-            "", " ", "5x", "12", "s", "1h2", "-5s", "1.5s", "00:61:00", "1:2", "1:2:3:4", "ab:cd:ef",
-            "1d x 00:00:01", "never", "99999999999999999999s", "999999999999w", "00:00:01.1234567890",
-            "1d:", "5s 1d",
+            "",
+            " ",
+            "5x",
+            "12",
+            "s",
+            "1h2",
+            "-5s",
+            "1.5s",
+            "00:61:00",
+            "1:2",
+            "1:2:3:4",
+            "ab:cd:ef",
+            "1d x 00:00:01",
+            "never",
+            "99999999999999999999s",
+            "999999999999w",
+            "00:00:01.1234567890",
+            "1d:",
+            "5s 1d",
         ] {
             assert!(parse_duration(bad).is_err(), "{bad:?} should be rejected");
         }

@@ -9,9 +9,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use super::RouterOs;
 use super::error::RouterError;
 use super::model::{RouterInfo, SystemResource, WgInterface, WgPeer};
-use super::RouterOs;
 
 /// A boxed future, for the object-safe [`DynRouterOs`].
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, RouterError>> + Send + 'a>>;

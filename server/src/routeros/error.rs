@@ -11,12 +11,19 @@ use thiserror::Error;
 pub enum RouterError {
     /// TCP could not be established (refused, unreachable, DNS failure, connect timeout).
     #[error("cannot connect to {host} port {port}: {reason}")]
-    CannotConnect { host: String, port: u16, reason: String },
+    CannotConnect {
+        host: String,
+        port: u16,
+        reason: String,
+    },
 
     /// The TLS handshake failed. `fingerprint_seen` is the SHA-256 of the certificate the
     /// router presented, when it got that far, so the admin can compare or pin it.
     #[error("TLS failure: {reason}{}", fingerprint_note(.fingerprint_seen))]
-    Tls { reason: String, fingerprint_seen: Option<String> },
+    Tls {
+        reason: String,
+        fingerprint_seen: Option<String>,
+    },
 
     /// API-SSL on a router with no certificate assigned: RouterOS then offers only anonymous
     /// Diffie-Hellman ciphers, which no safe TLS library accepts.
@@ -33,7 +40,9 @@ pub enum RouterError {
     WrongCredentials { policy_hint: Option<&'static str> },
 
     /// The user exists and the password is right, but the group lacks a policy.
-    #[error("the user's group on the router lacks the '{which}' policy (add it under System > Users > Groups)")]
+    #[error(
+        "the user's group on the router lacks the '{which}' policy (add it under System > Users > Groups)"
+    )]
     MissingPolicy { which: &'static str },
 
     /// No complete answer within the configured timeout.
@@ -42,7 +51,10 @@ pub enum RouterError {
 
     /// The binary API answered `!trap`.
     #[error("the router refused the command: {message}{}", category_note(.category))]
-    Trap { category: Option<u8>, message: String },
+    Trap {
+        category: Option<u8>,
+        message: String,
+    },
 
     /// The binary API answered `!fatal` and closed the session.
     #[error("the router closed the API session: {message}")]
@@ -50,7 +62,11 @@ pub enum RouterError {
 
     /// REST answered an HTTP error status; `message`/`detail` are RouterOS's own words.
     #[error("the router answered HTTP {status} {message}{}", detail_note(.detail))]
-    Http { status: u16, message: String, detail: Option<String> },
+    Http {
+        status: u16,
+        message: String,
+        detail: Option<String>,
+    },
 
     /// The bytes on the wire were not RouterOS's protocol (wrong port, wrong TLS setting, a proxy).
     #[error("unexpected reply from the router: {0}")]
@@ -58,7 +74,12 @@ pub enum RouterError {
 
     /// A field was present but not in the form RouterOS uses, or a required field was missing.
     #[error("router {router} sent an unexpected value for '{field}': {value:?} ({reason})")]
-    Parse { router: String, field: String, value: String, reason: String },
+    Parse {
+        router: String,
+        field: String,
+        value: String,
+        reason: String,
+    },
 
     /// The reply exceeded the configured bound; we stop reading rather than buffer without limit.
     #[error("the router's reply exceeded the limit of {limit} bytes")]

@@ -153,7 +153,10 @@ pub fn parse_peers_json(router: &str, body: &[u8]) -> Result<Vec<WgPeer>, Router
 /// Parses a REST interface list (`GET /rest/interface/wireguard`).
 pub fn parse_interfaces_json(router: &str, body: &[u8]) -> Result<Vec<WgInterface>, RouterError> {
     let objects = parse_objects(body).map_err(not_json)?;
-    objects.into_iter().map(|o| parse_interface(router, o)).collect()
+    objects
+        .into_iter()
+        .map(|o| parse_interface(router, o))
+        .collect()
 }
 
 /// Parses a singleton menu (`/system/resource`, `/system/identity`): a bare object on recent

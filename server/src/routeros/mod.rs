@@ -52,7 +52,8 @@ pub trait RouterOs: Send + Sync {
     /// Identity and resource together, as a poll needs them.
     fn router_info(&self) -> impl Future<Output = Result<RouterInfo, RouterError>> + Send;
     /// The WireGuard interfaces.
-    fn list_interfaces(&self) -> impl Future<Output = Result<Vec<WgInterface>, RouterError>> + Send;
+    fn list_interfaces(&self)
+    -> impl Future<Output = Result<Vec<WgInterface>, RouterError>> + Send;
     /// Every WireGuard peer, in one list call.
     fn list_peers(&self) -> impl Future<Output = Result<Vec<WgPeer>, RouterError>> + Send;
     /// Disables or enables the peer with this `.id` (`*3`). A vanished id is
@@ -141,6 +142,8 @@ pub(crate) fn validate_id(id: &str) -> Result<(), RouterError> {
     if ok {
         Ok(())
     } else {
-        Err(RouterError::Config(format!("{id:?} is not a RouterOS item id (like *1A)")))
+        Err(RouterError::Config(format!(
+            "{id:?} is not a RouterOS item id (like *1A)"
+        )))
     }
 }

@@ -104,7 +104,11 @@ pub struct RosVersion {
 
 impl RosVersion {
     pub const fn new(major: u16, minor: u16, patch: u16) -> Self {
-        Self { major, minor, patch }
+        Self {
+            major,
+            minor,
+            patch,
+        }
     }
 
     /// Reads `7.16.2 (stable)`, `7.18beta2`, `7.12`, `6.49.10 (long-term)`.
@@ -117,7 +121,11 @@ impl RosVersion {
         let major = nums.next()??;
         let minor = nums.next().flatten().unwrap_or(0);
         let patch = nums.next().flatten().unwrap_or(0);
-        Some(Self { major, minor, patch })
+        Some(Self {
+            major,
+            minor,
+            patch,
+        })
     }
 }
 
@@ -157,8 +165,14 @@ pub fn peer_proplist(version: Option<RosVersion>) -> Vec<&'static str> {
 }
 
 /// The `.proplist` for `/interface/wireguard`.
-pub const INTERFACE_PROPLIST: &[&str] =
-    &[".id", "name", "listen-port", "disabled", "running", "public-key"];
+pub const INTERFACE_PROPLIST: &[&str] = &[
+    ".id",
+    "name",
+    "listen-port",
+    "disabled",
+    "running",
+    "public-key",
+];
 
 /// Builds typed values from fields, naming the router in every error.
 struct Ctx<'r> {
@@ -175,42 +189,60 @@ impl Ctx<'_> {
         }
     }
 
-    fn text<'v>(&self, field: &str, v: Option<Value<'v>>) -> Result<Option<Cow<'v, str>>, RouterError> {
+    fn text<'v>(
+        &self,
+        field: &str,
+        v: Option<Value<'v>>,
+    ) -> Result<Option<Cow<'v, str>>, RouterError> {
         match v {
             None => Ok(None),
             Some(Value::Text(t)) => Ok(Some(t)),
-            Some(Value::NotText(t)) => {
-                Err(self.err(field, &t, "expected a string: RouterOS sends every value as one"))
-            }
+            Some(Value::NotText(t)) => Err(self.err(
+                field,
+                &t,
+                "expected a string: RouterOS sends every value as one",
+            )),
         }
     }
 
     fn required<'v>(&self, field: &str, v: Option<Value<'v>>) -> Result<Cow<'v, str>, RouterError> {
-        self.text(field, v)?.ok_or_else(|| self.err(field, "", "missing from the reply"))
+        self.text(field, v)?
+            .ok_or_else(|| self.err(field, "", "missing from the reply"))
     }
 
     fn u64(&self, field: &str, v: Option<Value<'_>>) -> Result<Option<u64>, RouterError> {
-        let Some(t) = self.text(field, v)? else { return Ok(None) };
+        let Some(t) = self.text(field, v)? else {
+            return Ok(None);
+        };
         if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
             return Err(self.err(field, &t, "expected a whole number"));
         }
-        t.parse().map(Some).map_err(|_| self.err(field, &t, "number too large for 64 bits"))
+        t.parse()
+            .map(Some)
+            .map_err(|_| self.err(field, &t, "number too large for 64 bits"))
     }
 
     fn required_u64(&self, field: &str, v: Option<Value<'_>>) -> Result<u64, RouterError> {
-        self.u64(field, v)?.ok_or_else(|| self.err(field, "", "missing from the reply"))
+        self.u64(field, v)?
+            .ok_or_else(|| self.err(field, "", "missing from the reply"))
     }
 
     fn port(&self, field: &str, v: Option<Value<'_>>) -> Result<Option<u16>, RouterError> {
-        let Some(t) = self.text(field, v)? else { return Ok(None) };
+        let Some(t) = self.text(field, v)? else {
+            return Ok(None);
+        };
         if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
             return Err(self.err(field, &t, "expected a port number"));
         }
-        t.parse().map(Some).map_err(|_| self.err(field, &t, "port number above 65535"))
+        t.parse()
+            .map(Some)
+            .map_err(|_| self.err(field, &t, "port number above 65535"))
     }
 
     fn flag(&self, field: &str, v: Option<Value<'_>>) -> Result<Option<bool>, RouterError> {
-        let Some(t) = self.text(field, v)? else { return Ok(None) };
+        let Some(t) = self.text(field, v)? else {
+            return Ok(None);
+        };
         match &*t {
             "true" | "yes" => Ok(Some(true)),
             "false" | "no" => Ok(Some(false)),
@@ -219,8 +251,12 @@ impl Ctx<'_> {
     }
 
     fn duration(&self, field: &str, v: Option<Value<'_>>) -> Result<Option<Duration>, RouterError> {
-        let Some(t) = self.text(field, v)? else { return Ok(None) };
-        parse_duration(&t).map(Some).map_err(|e| self.err(field, &t, e.0))
+        let Some(t) = self.text(field, v)? else {
+            return Ok(None);
+        };
+        parse_duration(&t)
+            .map(Some)
+            .map_err(|e| self.err(field, &t, e.0))
     }
 }
 
@@ -285,7 +321,10 @@ pub fn parse_peer<'a, K: AsRef<str>>(
         None => None,
     };
     let current_endpoint = match non_empty(c.text("current-endpoint-address", s.cur_addr)?) {
-        Some(addr) => Some((addr, c.port("current-endpoint-port", s.cur_port)?.unwrap_or(0))),
+        Some(addr) => Some((
+            addr,
+            c.port("current-endpoint-port", s.cur_port)?.unwrap_or(0),
+        )),
         None => None,
     };
     let responder = match s.responder {
@@ -295,7 +334,11 @@ pub fn parse_peer<'a, K: AsRef<str>>(
     let allowed_addresses = c
         .text("allowed-address", s.allowed)?
         .map(|a| {
-            a.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect()
+            a.split(',')
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(str::to_owned)
+                .collect()
         })
         .unwrap_or_default();
     Ok(WgPeer {
@@ -371,9 +414,10 @@ pub fn parse_resource<'a, K: AsRef<str>>(
     }
     let c = Ctx { router };
     let cpu_load = match c.u64("cpu-load", cpu)? {
-        Some(n) => Some(u8::try_from(n).map_err(|_| {
-            c.err("cpu-load", &n.to_string(), "a percentage above 255")
-        })?),
+        Some(n) => Some(
+            u8::try_from(n)
+                .map_err(|_| c.err("cpu-load", &n.to_string(), "a percentage above 255"))?,
+        ),
         None => None,
     };
     Ok(SystemResource {
@@ -394,6 +438,9 @@ pub fn parse_identity<'a, K: AsRef<str>>(
     router: &str,
     fields: impl IntoIterator<Item = (K, Value<'a>)>,
 ) -> Result<String, RouterError> {
-    let name = fields.into_iter().find(|(k, _)| k.as_ref() == "name").map(|(_, v)| v);
+    let name = fields
+        .into_iter()
+        .find(|(k, _)| k.as_ref() == "name")
+        .map(|(_, v)| v);
     Ok(Ctx { router }.required("name", name)?.into_owned())
 }

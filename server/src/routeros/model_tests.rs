@@ -35,7 +35,10 @@ fn rest_peers_with_omitted_keys() {
     assert_eq!(p.current_endpoint, Some(("198.51.100.7".into(), 51820)));
     assert_eq!(p.rx, 8_395_000);
     assert_eq!(p.tx, u64::MAX);
-    assert_eq!(p.last_handshake, Some(Duration::from_secs(86_400 + 3 * 3600 + 12 * 60 + 46)));
+    assert_eq!(
+        p.last_handshake,
+        Some(Duration::from_secs(86_400 + 3 * 3600 + 12 * 60 + 46))
+    );
     assert_eq!(p.persistent_keepalive, None);
     assert_eq!(p.responder, Some(false));
     assert_eq!(p.name.as_deref(), Some("peer1"));
@@ -65,7 +68,12 @@ fn old_responder_spelling_and_yes_no() {
 
 fn parse_err(body: &str) -> (String, String, String) {
     match parse_peers_json("router-7", body.as_bytes()) {
-        Err(RouterError::Parse { router, field, value, .. }) => (router, field, value),
+        Err(RouterError::Parse {
+            router,
+            field,
+            value,
+            ..
+        }) => (router, field, value),
         other => panic!("expected a parse error, got {other:?}"),
     }
 }
@@ -76,22 +84,33 @@ fn peer_with(extra: &str) -> String {
 
 #[test]
 fn malformed_fields_name_router_field_value() {
-    let (router, field, value) = parse_err(&peer_with(r#","rx":"12a""#).replace(r#""rx":"1","#, ""));
-    assert_eq!((router.as_str(), field.as_str(), value.as_str()), ("router-7", "rx", "12a"));
+    let (router, field, value) =
+        parse_err(&peer_with(r#","rx":"12a""#).replace(r#""rx":"1","#, ""));
+    assert_eq!(
+        (router.as_str(), field.as_str(), value.as_str()),
+        ("router-7", "rx", "12a")
+    );
     let (_, field, value) = parse_err(&peer_with(r#","last-handshake":"5x""#));
     assert_eq!((field.as_str(), value.as_str()), ("last-handshake", "5x"));
     let (_, field, value) = parse_err(&peer_with(r#","disabled":"maybe""#));
     assert_eq!((field.as_str(), value.as_str()), ("disabled", "maybe"));
-    let (_, field, value) = parse_err(&peer_with(r#","endpoint-address":"a","endpoint-port":"70000""#));
+    let (_, field, value) = parse_err(&peer_with(
+        r#","endpoint-address":"a","endpoint-port":"70000""#,
+    ));
     assert_eq!((field.as_str(), value.as_str()), ("endpoint-port", "70000"));
-    let (_, field, _) = parse_err(&peer_with("").replace(r#""tx":"2""#, r#""tx":"99999999999999999999""#));
+    let (_, field, _) =
+        parse_err(&peer_with("").replace(r#""tx":"2""#, r#""tx":"99999999999999999999""#));
     assert_eq!(field, "tx");
     // A JSON number where RouterOS sends a string is reported, not coerced.
-    let (_, field, value) = parse_err(r#"[{".id":"*1","interface":"wg0","public-key":"k","rx":5,"tx":"2"}]"#);
+    let (_, field, value) =
+        parse_err(r#"[{".id":"*1","interface":"wg0","public-key":"k","rx":5,"tx":"2"}]"#);
     assert_eq!((field.as_str(), value.as_str()), ("rx", "5"));
     let err = parse_peers_json("router-7", peer_with(r#","rx":"-1""#).as_bytes()).unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("router-7") && text.contains("rx") && text.contains("-1"), "{text}");
+    assert!(
+        text.contains("router-7") && text.contains("rx") && text.contains("-1"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -105,8 +124,14 @@ fn missing_required_fields_are_errors() {
 
 #[test]
 fn not_json_is_a_protocol_error() {
-    assert!(matches!(parse_peers_json("r", b"<html>"), Err(RouterError::Protocol(_))));
-    assert!(matches!(parse_peers_json("r", b"[1,2]"), Err(RouterError::Protocol(_))));
+    assert!(matches!(
+        parse_peers_json("r", b"<html>"),
+        Err(RouterError::Protocol(_))
+    ));
+    assert!(matches!(
+        parse_peers_json("r", b"[1,2]"),
+        Err(RouterError::Protocol(_))
+    ));
 }
 
 #[test]
@@ -123,14 +148,19 @@ fn singletons_object_or_one_element_array() {
     assert_eq!(a.uptime, Duration::from_secs(17 * 86_400 + 4 * 3600));
     assert_eq!(a.board_name, "CHR");
     assert_eq!(a.cpu_load, Some(3));
-    assert_eq!(a.ros_version().map(|v| (v.major, v.minor, v.patch)), Some((7, 16, 2)));
+    assert_eq!(
+        a.ros_version().map(|v| (v.major, v.minor, v.patch)),
+        Some((7, 16, 2))
+    );
     let id = parse_singleton_json("r", br#"[{"name":"core-1"}]"#, |r, o| parse_identity(r, o));
     assert_eq!(id.unwrap(), "core-1");
     assert!(parse_singleton_json("r", b"[]", |r, o| parse_identity(r, o)).is_err());
-    assert!(parse_singleton_json("r", br#"[{"name":"a"},{"name":"b"}]"#, |r, o| {
-        parse_identity(r, o)
-    })
-    .is_err());
+    assert!(
+        parse_singleton_json("r", br#"[{"name":"a"},{"name":"b"}]"#, |r, o| {
+            parse_identity(r, o)
+        })
+        .is_err()
+    );
 }
 
 #[test]
@@ -164,7 +194,13 @@ fn api_sentences() {
             "=disabled=false",
             "=comment=caf\u{e9}=x",
         ]),
-        Sentence::from_words(["!re", "=.id=*20", "=interface=wg0", "=public-key=k2", "=rx=1"]),
+        Sentence::from_words([
+            "!re",
+            "=.id=*20",
+            "=interface=wg0",
+            "=public-key=k2",
+            "=rx=1",
+        ]),
     ];
     let ok = parse_peer_sentences("api-r", &re[..1]).unwrap();
     assert_eq!(ok[0].id, "*1F");
@@ -173,11 +209,18 @@ fn api_sentences() {
     assert_eq!(ok[0].comment.as_deref(), Some("caf\u{e9}=x"));
     assert_eq!(ok[0].endpoint, None);
     let err = parse_peer_sentences("api-r", &re).unwrap_err();
-    assert!(matches!(err, RouterError::Parse { ref field, .. } if field == "tx"), "{err:?}");
+    assert!(
+        matches!(err, RouterError::Parse { ref field, .. } if field == "tx"),
+        "{err:?}"
+    );
     // Bytes that are not UTF-8 (a cp1251 comment) do not fail the poll.
     let mut s = Sentence::from_words(["!re", "=.id=*1", "=interface=wg0", "=public-key=k"]);
     s.push(b"=rx=1");
     s.push(b"=tx=1");
     s.push(b"=comment=\xcf\xf0\xe8");
-    assert!(parse_peer_sentences("api-r", &[s]).unwrap()[0].comment.is_some());
+    assert!(
+        parse_peer_sentences("api-r", &[s]).unwrap()[0]
+            .comment
+            .is_some()
+    );
 }

@@ -23,7 +23,10 @@ pub struct PeerFields {
 
 impl PeerFields {
     pub fn version_known(&self) -> bool {
-        self.version.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+        self.version
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
     }
 
     /// Records the version string from `/system/resource`; a change forgets dropped fields.
@@ -32,13 +35,20 @@ impl PeerFields {
         let mut version = self.version.lock().unwrap_or_else(|e| e.into_inner());
         if *version != Some(parsed) {
             *version = Some(parsed);
-            self.dropped.lock().unwrap_or_else(|e| e.into_inner()).clear();
+            self.dropped
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clear();
         }
     }
 
     /// The fields to ask for now.
     pub fn proplist(&self) -> Vec<&'static str> {
-        let version = self.version.lock().unwrap_or_else(|e| e.into_inner()).flatten();
+        let version = self
+            .version
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .flatten();
         let dropped = self.dropped.lock().unwrap_or_else(|e| e.into_inner());
         let mut list = peer_proplist(version);
         list.retain(|f| !dropped.iter().any(|d| d == f));
@@ -49,14 +59,21 @@ impl PeerFields {
     /// returns true (the caller retries). Required fields are never dropped.
     pub fn learn(&self, err: &RouterError, asked: &[&str]) -> bool {
         let text = match err {
-            RouterError::Http { detail: Some(d), .. } => d.as_str(),
+            RouterError::Http {
+                detail: Some(d), ..
+            } => d.as_str(),
             RouterError::Trap { message, .. } => message.as_str(),
             _ => return false,
         };
-        let Some(field) = rejected_field(text) else { return false };
+        let Some(field) = rejected_field(text) else {
+            return false;
+        };
         let optional = !matches!(field, ".id" | "interface" | "public-key" | "rx" | "tx");
         if optional && asked.contains(&field) {
-            self.dropped.lock().unwrap_or_else(|e| e.into_inner()).push(field.to_owned());
+            self.dropped
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(field.to_owned());
             true
         } else {
             false
@@ -67,7 +84,10 @@ impl PeerFields {
 /// `unknown parameter is-responder` → `is-responder`.
 fn rejected_field(text: &str) -> Option<&str> {
     let at = text.find("unknown parameter")? + "unknown parameter".len();
-    text[at..].split_whitespace().next().map(|w| w.trim_matches(|c| c == '"' || c == '\''))
+    text[at..]
+        .split_whitespace()
+        .next()
+        .map(|w| w.trim_matches(|c| c == '"' || c == '\''))
 }
 
 #[cfg(test)]
@@ -88,7 +108,10 @@ mod tests {
         };
         assert!(f.learn(&err, &asked));
         assert!(!f.proplist().contains(&"is-responder"));
-        let required = RouterError::Trap { category: None, message: "unknown parameter rx".into() };
+        let required = RouterError::Trap {
+            category: None,
+            message: "unknown parameter rx".into(),
+        };
         assert!(!f.learn(&required, &asked));
         // An upgrade forgets what was dropped.
         f.set_version("7.17");

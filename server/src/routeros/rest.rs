@@ -34,7 +34,9 @@ pub struct RestClient {
 
 impl std::fmt::Debug for RestClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RestClient").field("base", &self.base).finish_non_exhaustive()
+        f.debug_struct("RestClient")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
     }
 }
 
@@ -44,7 +46,11 @@ impl RestClient {
         endpoint.validate()?;
         let seen = SeenFingerprint::default();
         let tls = client_config(
-            if endpoint.tls { endpoint.tls_policy()? } else { crate::routeros::TlsPolicy::Verify },
+            if endpoint.tls {
+                endpoint.tls_policy()?
+            } else {
+                crate::routeros::TlsPolicy::Verify
+            },
             seen.clone(),
         )?;
         let http = reqwest::Client::builder()
@@ -117,7 +123,11 @@ impl RestClient {
         }
         let hint = response.content_length().unwrap_or(0) as usize;
         let mut bytes = Vec::with_capacity(hint.min(limit));
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport_error(&e))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(&e))?
+        {
             if bytes.len() + chunk.len() > limit {
                 return Err(RouterError::ReplyTooLarge { limit });
             }
@@ -132,7 +142,9 @@ impl RestClient {
 
     fn transport_error(&self, e: &reqwest::Error) -> RouterError {
         if e.is_timeout() {
-            return RouterError::Timeout { after: self.endpoint.timeout };
+            return RouterError::Timeout {
+                after: self.endpoint.timeout,
+            };
         }
         if let Some(tls) = find_rustls_error(e) {
             return tls_error(tls, &self.seen, false);
@@ -145,7 +157,11 @@ impl RestClient {
                 reason,
             };
         }
-        let hint = if self.endpoint.tls { "" } else { " (if this port serves HTTPS, turn TLS on)" };
+        let hint = if self.endpoint.tls {
+            ""
+        } else {
+            " (if this port serves HTTPS, turn TLS on)"
+        };
         RouterError::Protocol(format!("the HTTP exchange failed: {reason}{hint}"))
     }
 }
@@ -163,7 +179,9 @@ fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
 /// cannot tell them apart, so the error says to check both.
 fn http_error(status: StatusCode, body: &[u8]) -> RouterError {
     if status == StatusCode::UNAUTHORIZED {
-        return RouterError::WrongCredentials { policy_hint: Some("rest-api") };
+        return RouterError::WrongCredentials {
+            policy_hint: Some("rest-api"),
+        };
     }
     let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
     let (message, detail) = match parsed {
@@ -241,9 +259,9 @@ impl RouterOs for RestClient {
             Err(RouterError::Http { status: 404, .. }) => {
                 Err(RouterError::NoSuchItem { id: id.to_owned() })
             }
-            Err(RouterError::Http { detail: Some(d), .. }) if d.contains("no such item") => {
-                Err(RouterError::NoSuchItem { id: id.to_owned() })
-            }
+            Err(RouterError::Http {
+                detail: Some(d), ..
+            }) if d.contains("no such item") => Err(RouterError::NoSuchItem { id: id.to_owned() }),
             Err(e) => Err(e),
         }
     }

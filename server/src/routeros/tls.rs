@@ -14,7 +14,9 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct, SignatureScheme};
+use rustls::{
+    AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct, SignatureScheme,
+};
 
 use super::error::RouterError;
 
@@ -39,10 +41,12 @@ pub fn fingerprint_hex(der: &[u8]) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Reads a pinned fingerprint: 64 hex digits, any case, colons or spaces allowed between them,
@@ -53,7 +57,10 @@ pub fn parse_fingerprint(text: &str) -> Result<[u8; 32], RouterError> {
         .strip_prefix("sha256:")
         .or_else(|| trimmed.strip_prefix("SHA256:"))
         .unwrap_or(trimmed);
-    let digits: Vec<u8> = body.bytes().filter(|b| !matches!(b, b':' | b' ' | b'-')).collect();
+    let digits: Vec<u8> = body
+        .bytes()
+        .filter(|b| !matches!(b, b':' | b' ' | b'-'))
+        .collect();
     let bad = || {
         RouterError::Config(format!(
             "the pinned certificate fingerprint {text:?} is not a SHA-256 (64 hex digits)"
@@ -75,11 +82,16 @@ fn provider() -> Arc<CryptoProvider> {
 }
 
 /// A client configuration for `policy`; the verifier writes what it saw into `seen`.
-pub fn client_config(policy: TlsPolicy, seen: SeenFingerprint) -> Result<ClientConfig, RouterError> {
+pub fn client_config(
+    policy: TlsPolicy,
+    seen: SeenFingerprint,
+) -> Result<ClientConfig, RouterError> {
     let provider = provider();
     let webpki = match policy {
         TlsPolicy::Verify => {
-            let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+            let roots = rustls::RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            };
             Some(
                 WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
                     .build()
@@ -145,16 +157,23 @@ impl ServerCertVerifier for Verifier {
                 if digest(&SHA256, end_entity).as_ref() == pin.as_slice() {
                     Ok(ServerCertVerified::assertion())
                 } else {
-                    let mismatch = PinMismatch { seen, pinned: hex(pin) };
+                    let mismatch = PinMismatch {
+                        seen,
+                        pinned: hex(pin),
+                    };
                     Err(rustls::Error::InvalidCertificate(CertificateError::Other(
                         rustls::OtherError(Arc::new(mismatch)),
                     )))
                 }
             }
             (TlsPolicy::AcceptAny, _) => Ok(ServerCertVerified::assertion()),
-            (TlsPolicy::Verify, Some(webpki)) => {
-                webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-            }
+            (TlsPolicy::Verify, Some(webpki)) => webpki.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            ),
             (TlsPolicy::Verify, None) => Err(rustls::Error::General("no trust roots".into())),
         }
     }
@@ -184,7 +203,9 @@ impl ServerCertVerifier for Verifier {
 
 /// Finds a rustls error anywhere in an error's chain (reqwest and hyper wrap it in io::Error,
 /// whose `source()` skips the wrapped error itself, so look inside io errors explicitly).
-pub fn find_rustls_error<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+pub fn find_rustls_error<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a rustls::Error> {
     let mut current = Some(err);
     while let Some(e) = current {
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {
@@ -235,7 +256,10 @@ pub fn tls_error(err: &rustls::Error, seen: &SeenFingerprint, api_ssl: bool) -> 
         }
         other => other.to_string(),
     };
-    RouterError::Tls { reason, fingerprint_seen }
+    RouterError::Tls {
+        reason,
+        fingerprint_seen,
+    }
 }
 
 #[cfg(test)]
@@ -251,7 +275,10 @@ mod tests {
         assert_eq!(parse_fingerprint(&hexed.to_lowercase()).unwrap(), expected);
         let colons = vec!["ab"; 32].join(":");
         assert_eq!(parse_fingerprint(&colons).unwrap(), expected);
-        assert_eq!(parse_fingerprint(&format!("sha256:{colons}")).unwrap(), expected);
+        assert_eq!(
+            parse_fingerprint(&format!("sha256:{colons}")).unwrap(),
+            expected
+        );
         assert!(parse_fingerprint("abcd").is_err());
         assert!(parse_fingerprint(&"zz".repeat(32)).is_err());
         assert!(parse_fingerprint(&"é".repeat(32)).is_err());
@@ -268,7 +295,11 @@ mod tests {
 
     #[test]
     fn configs_build() {
-        for policy in [TlsPolicy::Verify, TlsPolicy::AcceptAny, TlsPolicy::Pinned([0; 32])] {
+        for policy in [
+            TlsPolicy::Verify,
+            TlsPolicy::AcceptAny,
+            TlsPolicy::Pinned([0; 32]),
+        ] {
             client_config(policy, SeenFingerprint::default()).unwrap();
         }
     }

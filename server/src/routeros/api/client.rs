@@ -36,7 +36,9 @@ pub struct ApiClient {
 
 impl std::fmt::Debug for ApiClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApiClient").field("endpoint", &self.endpoint).finish_non_exhaustive()
+        f.debug_struct("ApiClient")
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
     }
 }
 
@@ -118,9 +120,11 @@ impl ApiClient {
 
     async fn single(&self, command: &str) -> Result<Sentence, RouterError> {
         let reply = self.command(&[command]).await?;
-        reply.re.into_iter().next().ok_or_else(|| {
-            RouterError::Protocol(format!("{command} returned no data"))
-        })
+        reply
+            .re
+            .into_iter()
+            .next()
+            .ok_or_else(|| RouterError::Protocol(format!("{command} returned no data")))
     }
 }
 
@@ -131,7 +135,10 @@ pub fn parse_peer_sentences(router: &str, re: &[Sentence]) -> Result<Vec<WgPeer>
 
 /// The words of a peer list command for a field list.
 pub fn peer_print_words(proplist: &[&str]) -> [String; 2] {
-    ["/interface/wireguard/peers/print".to_owned(), format!("=.proplist={}", proplist.join(","))]
+    [
+        "/interface/wireguard/peers/print".to_owned(),
+        format!("=.proplist={}", proplist.join(",")),
+    ]
 }
 
 impl RouterOs for ApiClient {
@@ -161,8 +168,14 @@ impl RouterOs for ApiClient {
 
     async fn list_interfaces(&self) -> Result<Vec<WgInterface>, RouterError> {
         let proplist = format!("=.proplist={}", INTERFACE_PROPLIST.join(","));
-        let reply = self.command(&["/interface/wireguard/print", proplist.as_str()]).await?;
-        reply.re.iter().map(|s| parse_interface(&self.label, s.fields())).collect()
+        let reply = self
+            .command(&["/interface/wireguard/print", proplist.as_str()])
+            .await?;
+        reply
+            .re
+            .iter()
+            .map(|s| parse_interface(&self.label, s.fields()))
+            .collect()
     }
 
     async fn list_peers(&self) -> Result<Vec<WgPeer>, RouterError> {
@@ -202,16 +215,22 @@ impl RouterOs for ApiClient {
 /// TCP, then TLS if asked, then `/login`.
 async fn open(ep: &RouterEndpoint, seen: &SeenFingerprint) -> Result<Connection, RouterError> {
     let port = ep.port();
-    let tcp = TcpStream::connect((ep.host.as_str(), port)).await.map_err(|e| {
-        RouterError::CannotConnect { host: ep.host.clone(), port, reason: e.to_string() }
-    })?;
+    let tcp = TcpStream::connect((ep.host.as_str(), port))
+        .await
+        .map_err(|e| RouterError::CannotConnect {
+            host: ep.host.clone(),
+            port,
+            reason: e.to_string(),
+        })?;
     let _ = tcp.set_nodelay(true);
     let stream: BoxStream = if ep.tls {
         let config = client_config(ep.tls_policy()?, seen.clone())?;
         let name = ServerName::try_from(ep.host.clone())
             .map_err(|_| RouterError::Config(format!("{:?} is not a valid host name", ep.host)))?;
-        let tls = TlsConnector::from(Arc::new(config)).connect(name, tcp).await.map_err(|e| {
-            match find_rustls_error(&e) {
+        let tls = TlsConnector::from(Arc::new(config))
+            .connect(name, tcp)
+            .await
+            .map_err(|e| match find_rustls_error(&e) {
                 Some(t) => tls_error(t, seen, true),
                 None => RouterError::Tls {
                     reason: format!(
@@ -219,8 +238,7 @@ async fn open(ep: &RouterEndpoint, seen: &SeenFingerprint) -> Result<Connection,
                     ),
                     fingerprint_seen: seen.lock().unwrap_or_else(|p| p.into_inner()).clone(),
                 },
-            }
-        })?;
+            })?;
         Box::new(tls)
     } else {
         Box::new(tcp)

@@ -46,7 +46,9 @@ pub fn encode_length(len: u32, out: &mut Vec<u8>) {
 
 /// Reads a length prefix: `Ok(None)` when more bytes are needed, else (length, prefix size).
 pub fn decode_length(buf: &[u8]) -> Result<Option<(usize, usize)>, CodecError> {
-    let Some(&first) = buf.first() else { return Ok(None) };
+    let Some(&first) = buf.first() else {
+        return Ok(None);
+    };
     let size = match first {
         0x00..=0x7F => 1,
         0x80..=0xBF => 2,
@@ -99,7 +101,9 @@ pub fn decode_sentence(buf: &[u8]) -> Result<Option<(Sentence, usize)>, CodecErr
     let mut words = 0;
     let mut payload = 0;
     loop {
-        let Some((len, size)) = decode_length(&buf[pos..])? else { return Ok(None) };
+        let Some((len, size)) = decode_length(&buf[pos..])? else {
+            return Ok(None);
+        };
         if len > MAX_WORD {
             return Err(CodecError::WordTooLong(len));
         }
@@ -170,8 +174,14 @@ mod tests {
     #[test]
     fn reserved_prefixes_are_errors() {
         for b in 0xF8..=0xFF_u8 {
-            assert_eq!(decode_length(&[b, 0, 0, 0, 0]), Err(CodecError::Reserved(b)));
-            assert_eq!(decode_sentence(&[0x01, b'a', b]).err(), Some(CodecError::Reserved(b)));
+            assert_eq!(
+                decode_length(&[b, 0, 0, 0, 0]),
+                Err(CodecError::Reserved(b))
+            );
+            assert_eq!(
+                decode_sentence(&[0x01, b'a', b]).err(),
+                Some(CodecError::Reserved(b))
+            );
         }
     }
 
@@ -179,7 +189,10 @@ mod tests {
     fn oversized_word_refused_before_buffering() {
         // Announces 0x2000000 bytes (32 MiB) with only the prefix present.
         let prefix = enc(32 * 1024 * 1024);
-        assert_eq!(decode_sentence(&prefix), Err(CodecError::WordTooLong(32 * 1024 * 1024)));
+        assert_eq!(
+            decode_sentence(&prefix),
+            Err(CodecError::WordTooLong(32 * 1024 * 1024))
+        );
         assert!(encode_word(&vec![0; MAX_WORD + 1], &mut Vec::new()).is_err());
     }
 

@@ -93,7 +93,10 @@ impl Connection {
         let tag = self.next_tag.fetch_add(1, Ordering::Relaxed);
         let tag_word = format!(".tag={tag}");
         let bytes = encode_sentence(
-            words.iter().map(AsRef::as_ref).chain(std::iter::once(tag_word.as_bytes())),
+            words
+                .iter()
+                .map(AsRef::as_ref)
+                .chain(std::iter::once(tag_word.as_bytes())),
         )
         .map_err(|e| RouterError::Protocol(format!("cannot encode the command: {e}")))?;
 
@@ -103,11 +106,20 @@ impl Connection {
             if let Some(err) = &state.closed {
                 return Err(err.clone());
             }
-            let pending = Pending { tx, re: Vec::new(), bytes: 0, too_large: false, trap: None };
+            let pending = Pending {
+                tx,
+                re: Vec::new(),
+                bytes: 0,
+                too_large: false,
+                trap: None,
+            };
             state.pending.insert(tag, pending);
         }
         // If this future is dropped (timeout), forget the tag so late replies are discarded.
-        let _guard = ForgetTag { shared: &self.shared, tag };
+        let _guard = ForgetTag {
+            shared: &self.shared,
+            tag,
+        };
 
         let written = async {
             let mut writer = self.writer.lock().await;
@@ -122,9 +134,10 @@ impl Connection {
         }
         match rx.await {
             Ok(outcome) => outcome,
-            Err(_) => Err(lock(&self.shared).closed.clone().unwrap_or_else(|| {
-                RouterError::Protocol("the API session ended".into())
-            })),
+            Err(_) => Err(lock(&self.shared)
+                .closed
+                .clone()
+                .unwrap_or_else(|| RouterError::Protocol("the API session ended".into()))),
         }
     }
 }
@@ -164,7 +177,10 @@ async fn read_loop(mut read: ReadHalf<BoxStream>, shared: Shared, max_reply: usi
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    fail_all(&shared, RouterError::Protocol(format!("not a RouterOS API reply: {e}")));
+                    fail_all(
+                        &shared,
+                        RouterError::Protocol(format!("not a RouterOS API reply: {e}")),
+                    );
                     return;
                 }
             }
@@ -178,7 +194,11 @@ async fn read_loop(mut read: ReadHalf<BoxStream>, shared: Shared, max_reply: usi
         }
         match read.read_buf(&mut buf).await {
             Ok(0) => {
-                let what = if buf.is_empty() { "" } else { " in the middle of a reply" };
+                let what = if buf.is_empty() {
+                    ""
+                } else {
+                    " in the middle of a reply"
+                };
                 fail_all(
                     &shared,
                     RouterError::Protocol(format!("the router closed the connection{what}")),
@@ -187,7 +207,10 @@ async fn read_loop(mut read: ReadHalf<BoxStream>, shared: Shared, max_reply: usi
             }
             Ok(_) => {}
             Err(e) => {
-                fail_all(&shared, RouterError::Protocol(format!("reading from the router: {e}")));
+                fail_all(
+                    &shared,
+                    RouterError::Protocol(format!("reading from the router: {e}")),
+                );
                 return;
             }
         }
@@ -204,7 +227,9 @@ fn dispatch(shared: &Shared, sentence: Sentence, max_reply: usize) -> Result<(),
         let message = sentence
             .words()
             .nth(1)
-            .map(|w| String::from_utf8_lossy(w.strip_prefix(b"=message=").unwrap_or(w)).into_owned())
+            .map(|w| {
+                String::from_utf8_lossy(w.strip_prefix(b"=message=").unwrap_or(w)).into_owned()
+            })
             .unwrap_or_default();
         return Err(RouterError::Fatal { message });
     }
@@ -214,7 +239,9 @@ fn dispatch(shared: &Shared, sentence: Sentence, max_reply: usize) -> Result<(),
             String::from_utf8_lossy(word)
         )));
     }
-    let Some(tag) = sentence.tag().and_then(|t| std::str::from_utf8(t).ok()?.parse::<u64>().ok())
+    let Some(tag) = sentence
+        .tag()
+        .and_then(|t| std::str::from_utf8(t).ok()?.parse::<u64>().ok())
     else {
         // Every command we send is tagged; an untagged reply belongs to nobody.
         tracing::debug!(?sentence, "untagged RouterOS API reply ignored");
@@ -242,7 +269,9 @@ fn dispatch(shared: &Shared, sentence: Sentence, max_reply: usize) -> Result<(),
             let category = sentence
                 .attribute("category")
                 .and_then(|c| std::str::from_utf8(c).ok()?.parse::<u8>().ok());
-            pending.trap.get_or_insert(RouterError::Trap { category, message });
+            pending
+                .trap
+                .get_or_insert(RouterError::Trap { category, message });
         }
         b"!done" => {
             if let Some(p) = state.pending.remove(&tag) {
@@ -251,7 +280,10 @@ fn dispatch(shared: &Shared, sentence: Sentence, max_reply: usize) -> Result<(),
                 } else if let Some(trap) = p.trap {
                     Err(trap)
                 } else {
-                    Ok(Reply { re: p.re, done: sentence })
+                    Ok(Reply {
+                        re: p.re,
+                        done: sentence,
+                    })
                 };
                 let _ = p.tx.send(outcome);
             }

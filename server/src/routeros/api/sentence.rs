@@ -17,7 +17,10 @@ pub struct Sentence {
 
 impl Sentence {
     pub fn with_capacity(words: usize, bytes: usize) -> Self {
-        Self { data: Vec::with_capacity(bytes), ends: Vec::with_capacity(words) }
+        Self {
+            data: Vec::with_capacity(bytes),
+            ends: Vec::with_capacity(words),
+        }
     }
 
     pub fn push(&mut self, word: &[u8]) {
@@ -77,13 +80,18 @@ impl Sentence {
 
     /// One attribute's value.
     pub fn attribute(&self, name: &str) -> Option<&[u8]> {
-        self.attributes().find(|(k, _)| *k == name.as_bytes()).map(|(_, v)| v)
+        self.attributes()
+            .find(|(k, _)| *k == name.as_bytes())
+            .map(|(_, v)| v)
     }
 
     /// Attributes as model fields: (name, text value), for the shared record parsers.
     pub fn fields(&self) -> impl Iterator<Item = (Cow<'_, str>, Value<'_>)> {
         self.attributes().map(|(k, v)| {
-            (String::from_utf8_lossy(k), Value::Text(String::from_utf8_lossy(v)))
+            (
+                String::from_utf8_lossy(k),
+                Value::Text(String::from_utf8_lossy(v)),
+            )
         })
     }
 }
@@ -114,7 +122,10 @@ mod tests {
         assert_eq!(s.reply_word(), b"!re");
         assert_eq!(s.tag(), Some(&b"12"[..]));
         let attrs: Vec<_> = s.attributes().collect();
-        assert_eq!(attrs, [(&b"name"[..], &b"a=b"[..]), (&b"comment"[..], &b""[..])]);
+        assert_eq!(
+            attrs,
+            [(&b"name"[..], &b"a=b"[..]), (&b"comment"[..], &b""[..])]
+        );
         assert_eq!(s.attribute("comment"), Some(&b""[..]));
         assert_eq!(s.attribute("missing"), None);
         assert_eq!(s.len(), 6);
