@@ -4,4 +4,6 @@
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod logging;
 pub mod routeros;
+pub mod state;

@@ -1,0 +1,50 @@
+//! wgmik's user interface: Leptos components rendered on the server and hydrated in the
+//! browser. Server functions in `api` are thin: they take the server state from context and
+//! call the `server` crate, which never reaches the wasm build.
+
+pub mod api;
+pub mod components;
+pub mod pages;
+pub mod types;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around every page. ECharts loads before the hydration scripts so chart
+/// effects find it (TOOLCHAIN.md); it is served from our own site, never a CDN.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <script src="/echarts.min.js"></script>
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-screen bg-gray-50 text-gray-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/wgmik.css" />
+        <Title text="wgmik" />
+        <Router>
+            <main class="mx-auto max-w-5xl px-4 py-8">
+                <Routes fallback=|| pages::not_found::NotFound>
+                    <Route path=path!("/") view=pages::home::HomePage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

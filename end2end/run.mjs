@@ -1,0 +1,165 @@
+// Browser tests: start the release binary on a free port with an empty data directory, drive
+// Debian's Chromium through playwright-core, and prove the page hydrates by using an element
+// that only works once the wasm has taken over. Screenshots go to end2end/output/.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const output = join(root, "end2end/output");
+mkdirSync(output, { recursive: true });
+const binary = process.env.WGMIK_BIN ?? join(root, "target/release/wgmik");
+const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+const results = [];
+async function check(name, fn) {
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`ok   ${name}`);
+  } catch (err) {
+    results.push({ name, ok: false });
+    console.log(`FAIL ${name}\n     ${err?.stack ?? err}`);
+  }
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(fn, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      if (await fn()) return;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
+}
+
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const dataDir = mkdtempSync(join(tmpdir(), "wgmik-e2e-"));
+const server = spawn(binary, ["serve", "--bind", `127.0.0.1:${port}`, "--data-dir", dataDir], {
+  cwd: root,
+  env: { ...process.env, RUST_LOG: "warn", DATABASE_URL: "" },
+  stdio: ["ignore", "inherit", "inherit"],
+});
+let exitCode = null;
+const exited = new Promise((resolve) =>
+  server.on("exit", (code, signal) => {
+    exitCode = code ?? signal;
+    resolve();
+  }),
+);
+
+let browser;
+try {
+  await waitFor(async () => (await fetch(`${base}/healthz`)).ok, 30_000, "/healthz");
+
+  await check("health probes answer", async () => {
+    assert((await fetch(`${base}/healthz`)).status === 200, "/healthz not 200");
+    const ready = await fetch(`${base}/readyz`);
+    assert(ready.status === 200, `/readyz status ${ready.status}`);
+  });
+
+  await check("ECharts is served from our own site", async () => {
+    const res = await fetch(`${base}/echarts.min.js`);
+    assert(res.status === 200, `status ${res.status}`);
+    assert((res.headers.get("content-type") ?? "").includes("javascript"), "content-type");
+    assert((await res.text()).length > 100_000, "echarts.min.js too small");
+  });
+
+  await check("unknown paths get a 404 page", async () => {
+    const res = await fetch(`${base}/no/such/page`);
+    assert(res.status === 404, `status ${res.status}`);
+  });
+
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+
+  for (const [label, viewport] of [
+    ["desktop", { width: 1280, height: 800 }],
+    ["phone", { width: 375, height: 740 }],
+  ]) {
+    await check(`home page hydrates and the database check works (${label})`, async () => {
+      const page = await browser.newPage({ viewport });
+      const errors = [];
+      page.on("pageerror", (err) => errors.push(String(err)));
+      page.on("console", (msg) => msg.type() === "error" && errors.push(msg.text()));
+      const response = await page.goto(base + "/");
+      assert(response.status() === 200, `status ${response.status()}`);
+      const result = page.locator("#db-check-result");
+      // Server-rendered text: proves SSR, before any script ran.
+      assert((await result.textContent()).includes("No check run yet"), "SSR text missing");
+      // Only the hydrated page reacts to the click; keep clicking until it does.
+      await waitFor(
+        async () => {
+          await page.click("#check-db");
+          await page.waitForTimeout(300);
+          return (await result.textContent()).includes("reachable");
+        },
+        20_000,
+        "the hydrated button to answer",
+      );
+      const text = await result.textContent();
+      assert(/sqlite reachable — \d+ µs/.test(text), `unexpected result text: ${text}`);
+      await waitFor(
+        async () => (await page.locator("#db-latency-chart canvas").count()) > 0,
+        5_000,
+        "the ECharts canvas",
+      );
+      const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      assert(bg === "oklch(0.985 0.002 247.839)" || bg === "rgb(249, 250, 251)", `body bg ${bg}`);
+      await page.screenshot({ path: join(output, `home-${label}.png`), fullPage: true });
+      assert(errors.length === 0, `browser errors: ${errors.join(" | ")}`);
+      await page.close();
+    });
+  }
+
+  await check("SIGTERM stops the server cleanly", async () => {
+    server.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    assert(exitCode === 0, `exit ${exitCode}`);
+  });
+} catch (err) {
+  console.log(`FAIL setup\n     ${err?.stack ?? err}`);
+  results.push({ name: "setup", ok: false });
+} finally {
+  await browser?.close();
+  if (exitCode === null) server.kill("SIGKILL");
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const failed = results.filter((r) => !r.ok);
+console.log(`${results.length - failed.length} passed, ${failed.length} failed`);
+process.exit(failed.length === 0 ? 0 : 1);

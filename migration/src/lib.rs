@@ -1,0 +1,15 @@
+//! wgmik's schema, as an ordered list of SeaORM migrations. Migrations name their own tables and
+//! are never edited once released: a change is a new migration.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261130_000001_settings;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261130_000001_settings::Migration)]
+    }
+}

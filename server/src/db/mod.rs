@@ -1,0 +1,123 @@
+//! Database connection and schema management for SQLite (the default, one file in the data
+//! directory) and PostgreSQL (for scale). Everything above this module talks SeaORM only.
+
+pub mod entities;
+pub mod settings;
+pub mod testing;
+
+use std::path::Path;
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+
+use crate::config::DatabaseTarget;
+
+/// How long an SQLite writer waits for another before giving up. A poll transaction of 10,000
+/// peers takes well under this; the retention job works in small batches so it never holds
+/// the lock this long.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database {target}: {reason}")]
+    Connect { target: String, reason: String },
+    #[error("cannot migrate the database {target}: {reason}")]
+    Migrate { target: String, reason: String },
+    #[error("database error: {0}")]
+    Query(#[from] DbErr),
+}
+
+/// Opens the database, creating the SQLite file and its directory if needed.
+pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbError> {
+    let options = match target {
+        DatabaseTarget::Sqlite { path } => {
+            ensure_parent_dir(path)?;
+            sqlite_options(path)
+        }
+        DatabaseTarget::Postgres { url } => postgres_options(url, None),
+    };
+    Database::connect(options)
+        .await
+        .map_err(|err| DbError::Connect {
+            target: target.redacted(),
+            reason: plain_db_error(&err),
+        })
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection, target: &DatabaseTarget) -> Result<(), DbError> {
+    Migrator::up(db, None).await.map_err(|err| DbError::Migrate {
+        target: target.redacted(),
+        reason: plain_db_error(&err),
+    })
+}
+
+/// True when the database answers a trivial query: what `/readyz` reports.
+pub async fn is_reachable(db: &DatabaseConnection) -> bool {
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
+fn ensure_parent_dir(path: &Path) -> Result<(), DbError> {
+    let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(dir).map_err(|source| DbError::DataDir {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    // create_dir_all succeeds on an existing read-only directory; find that out now rather than
+    // at the first write, with a message that names the directory.
+    let probe = dir.join(".wgmik-write-test");
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|source| DbError::DataDir {
+            path: dir.display().to_string(),
+            source,
+        })
+}
+
+fn sqlite_options(path: &Path) -> ConnectOptions {
+    let mut options = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        // SQLite allows one writer; a small pool keeps readers going while the poller writes.
+        .max_connections(4)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+        });
+    options
+}
+
+pub(crate) fn postgres_options(url: &str, schema: Option<&str>) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .max_connections(16);
+    if let Some(schema) = schema {
+        options.set_schema_search_path(schema.to_owned());
+    }
+    options
+}
+
+/// sqlx errors are verbose and nested; keep the part an admin can act on.
+fn plain_db_error(err: &DbErr) -> String {
+    let text = err.to_string();
+    let text = text
+        .strip_prefix("Connection Error: ")
+        .or_else(|| text.strip_prefix("Failed to acquire connection from pool: "))
+        .unwrap_or(&text);
+    text.lines().next().unwrap_or_default().to_owned()
+}

@@ -1,0 +1,132 @@
+//! Test databases on both backends. Every DB test runs on SQLite, and on PostgreSQL when
+//! `WGMIK_TEST_POSTGRES_URL` is set; each gets its own SQLite file or PostgreSQL schema, so
+//! tests running at once (or two CI runs on one server) never see each other's rows.
+//!
+//! Without the variable the PostgreSQL half is skipped with a printed reason, except under
+//! `CI`, where skipping would hide a broken setup and so fails instead.
+
+use std::path::PathBuf;
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+
+use super::{DbError, connect, migrate, postgres_options};
+use crate::config::DatabaseTarget;
+
+pub const POSTGRES_URL_VAR: &str = "WGMIK_TEST_POSTGRES_URL";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A migrated, empty database for one test. Call [`TestDb::cleanup`] at the end.
+pub struct TestDb {
+    pub backend: Backend,
+    pub db: DatabaseConnection,
+    pub target: DatabaseTarget,
+    sqlite_dir: Option<PathBuf>,
+    pg_schema: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn cleanup(self) {
+        let Self {
+            db,
+            sqlite_dir,
+            pg_schema,
+            ..
+        } = self;
+        let _ = db.close().await;
+        if let Some(dir) = sqlite_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some((admin_url, schema)) = pg_schema
+            && let Ok(admin) = Database::connect(postgres_options(&admin_url, None)).await
+        {
+            let _ = admin
+                .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+                .await;
+            let _ = admin.close().await;
+        }
+    }
+}
+
+/// One fresh database per available backend: SQLite always, PostgreSQL when configured.
+pub async fn all_backends(test_name: &str) -> Vec<TestDb> {
+    let mut dbs = vec![sqlite(test_name).await];
+    match std::env::var(POSTGRES_URL_VAR) {
+        Ok(url) if !url.is_empty() => dbs.push(postgres(&url, test_name).await),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("{POSTGRES_URL_VAR} is not set under CI: the PostgreSQL half cannot be skipped")
+        }
+        _ => eprintln!(
+            "{test_name}: PostgreSQL half skipped: {POSTGRES_URL_VAR} is not set \
+             (e.g. postgres://postgres@127.0.0.1:5432/test)"
+        ),
+    }
+    dbs
+}
+
+pub async fn sqlite(test_name: &str) -> TestDb {
+    let dir = std::env::temp_dir().join(unique_name(test_name));
+    let target = DatabaseTarget::Sqlite {
+        path: dir.join("wgmik.db"),
+    };
+    let db = connect_and_migrate(&target).await;
+    TestDb {
+        backend: Backend::Sqlite,
+        db,
+        target,
+        sqlite_dir: Some(dir),
+        pg_schema: None,
+    }
+}
+
+pub async fn postgres(admin_url: &str, test_name: &str) -> TestDb {
+    let schema = unique_name(test_name);
+    let admin = Database::connect(postgres_options(admin_url, None))
+        .await
+        .unwrap_or_else(|err| panic!("{POSTGRES_URL_VAR} is set but unreachable: {err}"));
+    admin
+        .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
+        .await
+        .unwrap_or_else(|err| panic!("cannot create test schema {schema}: {err}"));
+    let _ = admin.close().await;
+    let db = Database::connect(postgres_options(admin_url, Some(&schema)))
+        .await
+        .unwrap_or_else(|err| panic!("cannot open test schema {schema}: {err}"));
+    let target = DatabaseTarget::Postgres {
+        url: admin_url.to_owned(),
+    };
+    migrate(&db, &target)
+        .await
+        .unwrap_or_else(|err| panic!("{err}"));
+    TestDb {
+        backend: Backend::Postgres,
+        db,
+        target,
+        sqlite_dir: None,
+        pg_schema: Some((admin_url.to_owned(), schema)),
+    }
+}
+
+async fn connect_and_migrate(target: &DatabaseTarget) -> DatabaseConnection {
+    let opened: Result<DatabaseConnection, DbError> = async {
+        let db = connect(target).await?;
+        migrate(&db, target).await?;
+        Ok(db)
+    }
+    .await;
+    opened.unwrap_or_else(|err| panic!("test database: {err}"))
+}
+
+/// Lower-case, identifier-safe and unique across processes and calls.
+fn unique_name(test_name: &str) -> String {
+    let clean: String = test_name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .take(24)
+        .collect();
+    format!("wgmik_t_{clean}_{}_{:08x}", std::process::id(), rand::random::<u32>())
+}

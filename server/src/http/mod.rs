@@ -1,0 +1,3 @@
+//! HTTP edges that are not Leptos pages: health probes now; the JSON API and metrics later.
+
+pub mod health;

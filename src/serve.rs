@@ -1,0 +1,87 @@
+//! `wgmik serve`: connect and migrate the database, then serve the Leptos pages, server
+//! functions, static site and health probes on one port until a shutdown signal.
+
+use anyhow::Context as _;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
+use server::config::Config;
+use server::state::AppState;
+use tower_http::trace::TraceLayer;
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let db = server::db::connect(&config.database).await?;
+    server::db::migrate(&db, &config.database).await?;
+
+    // Bind before building anything else so a taken port fails fast with a plain message.
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let bound = listener.local_addr().context("cannot read the bound address")?;
+
+    if !config.site_root.join("pkg").is_dir() {
+        tracing::warn!(
+            site_root = %config.site_root.display(),
+            "the built site (pkg/) is missing: pages will render but not hydrate; \
+             build with `cargo leptos build --release` or set WGMIK_SITE_ROOT"
+        );
+    }
+    let leptos_options = LeptosOptions::builder()
+        .output_name("wgmik")
+        .site_root(config.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(bound)
+        .build();
+
+    let state = AppState::new(db.clone(), config.clone());
+    let routes = generate_route_list(app::App);
+    let app = Router::new()
+        .leptos_routes_with_context(
+            &leptos_options,
+            routes,
+            move || provide_context(state.clone()),
+            {
+                let options = leptos_options.clone();
+                move || app::shell(options.clone())
+            },
+        )
+        .fallback(file_and_error_handler(app::shell))
+        .with_state(leptos_options)
+        .merge(server::http::health::routes(db.clone()))
+        .layer(TraceLayer::new_for_http());
+
+    tracing::info!(
+        address = %bound,
+        database = %config.database.redacted(),
+        "wgmik listening on http://{bound}"
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("web server failed")?;
+    db.close().await.ok();
+    tracing::info!("wgmik stopped");
+    Ok(())
+}
+
+/// Resolves on the first SIGINT (Ctrl-C) or SIGTERM (docker stop, Kubernetes).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received, shutting down"),
+        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}
