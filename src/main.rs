@@ -55,7 +55,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 /// Help and version go to stdout as usual; a usage error becomes one line naming the problem.
 fn report_cli_error(err: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
-    if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
         let _ = err.print();
         return ExitCode::SUCCESS;
     }

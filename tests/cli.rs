@@ -28,9 +28,19 @@ fn wgmik(args: &[&str]) -> Output {
 fn assert_one_line_failure(out: &Output, must_contain: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "succeeded: {stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "not one line: {stderr:?}");
-    assert!(stderr.contains(must_contain), "{stderr:?} lacks {must_contain:?}");
-    assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "{stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "not one line: {stderr:?}"
+    );
+    assert!(
+        stderr.contains(must_contain),
+        "{stderr:?} lacks {must_contain:?}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -45,7 +55,13 @@ fn help_documents_configuration() {
     let out = wgmik(&["--help"]);
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    for needle in ["serve", "migrate", "WGMIK_BIND", "DATABASE_URL", "WGMIK_DATA_DIR"] {
+    for needle in [
+        "serve",
+        "migrate",
+        "WGMIK_BIND",
+        "DATABASE_URL",
+        "WGMIK_DATA_DIR",
+    ] {
         assert!(help.contains(needle), "--help lacks {needle}");
     }
 }
@@ -55,7 +71,10 @@ fn unreachable_database_url_is_one_line() {
     let dir = data_dir("pg");
     let out = Command::new(BIN)
         .args(["migrate", "--data-dir", dir.to_str().unwrap()])
-        .env("DATABASE_URL", "postgres://wgmik:pw-secret@127.0.0.1:1/wgmik")
+        .env(
+            "DATABASE_URL",
+            "postgres://wgmik:pw-secret@127.0.0.1:1/wgmik",
+        )
         .env("RUST_LOG", "off")
         .output()
         .unwrap();
@@ -79,7 +98,13 @@ fn port_in_use_is_one_line() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     let dir = data_dir("port");
-    let out = wgmik(&["serve", "--bind", &addr, "--data-dir", dir.to_str().unwrap()]);
+    let out = wgmik(&[
+        "serve",
+        "--bind",
+        &addr,
+        "--data-dir",
+        dir.to_str().unwrap(),
+    ]);
     assert_one_line_failure(&out, &format!("cannot listen on {addr}"));
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -113,7 +138,10 @@ fn serves_probes_and_stops_on_sigterm() {
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     let ready = get(port, "/readyz").unwrap();
     assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
-    assert!(dir.join("wgmik.db").exists(), "SQLite file not created in the data dir");
+    assert!(
+        dir.join("wgmik.db").exists(),
+        "SQLite file not created in the data dir"
+    );
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -149,7 +177,11 @@ fn serves_probes_and_stops_on_sigterm() {
 fn get(port: u16, path: &str) -> Option<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut reply = String::new();
     stream.read_to_string(&mut reply).ok()?;
     Some(reply)

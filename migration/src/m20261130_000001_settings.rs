@@ -31,7 +31,12 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Settings::Table)
-                    .col(ColumnDef::new(Settings::Id).integer().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(Settings::Id)
+                            .integer()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(
                         ColumnDef::new(Settings::PollIntervalSeconds)
                             .integer()
@@ -44,23 +49,56 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .default(15),
                     )
-                    .col(ColumnDef::new(Settings::ResetDay).small_integer().not_null().default(1))
-                    .col(ColumnDef::new(Settings::Timezone).string().not_null().default("UTC"))
+                    .col(
+                        ColumnDef::new(Settings::ResetDay)
+                            .small_integer()
+                            .not_null()
+                            .default(1),
+                    )
+                    .col(
+                        ColumnDef::new(Settings::Timezone)
+                            .string()
+                            .not_null()
+                            .default("UTC"),
+                    )
                     // Whole GB (10^9 bytes); NULL = unlimited.
-                    .col(ColumnDef::new(Settings::DefaultQuotaGb).big_integer().null())
+                    .col(
+                        ColumnDef::new(Settings::DefaultQuotaGb)
+                            .big_integer()
+                            .null(),
+                    )
                     .col(
                         ColumnDef::new(Settings::EnforcementMode)
                             .string()
                             .not_null()
                             .default("monitor"),
                     )
-                    .col(ColumnDef::new(Settings::ReenableAtReset).boolean().not_null().default(true))
-                    .col(ColumnDef::new(Settings::RouterTlsVerify).boolean().not_null().default(true))
-                    .col(ColumnDef::new(Settings::RawRetentionDays).integer().not_null().default(7))
+                    .col(
+                        ColumnDef::new(Settings::ReenableAtReset)
+                            .boolean()
+                            .not_null()
+                            .default(true),
+                    )
+                    .col(
+                        ColumnDef::new(Settings::RouterTlsVerify)
+                            .boolean()
+                            .not_null()
+                            .default(true),
+                    )
+                    .col(
+                        ColumnDef::new(Settings::RawRetentionDays)
+                            .integer()
+                            .not_null()
+                            .default(7),
+                    )
                     .col(ColumnDef::new(Settings::WebhookUrl).string().null())
                     // Encrypted at rest once the secrets issue lands; write-only through the API.
                     .col(ColumnDef::new(Settings::WebhookSecret).string().null())
-                    .col(ColumnDef::new(Settings::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(Settings::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;

@@ -29,7 +29,12 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Address the web server listens on.
-    #[arg(long, env = "WGMIK_BIND", default_value = "127.0.0.1:8000", global = true)]
+    #[arg(
+        long,
+        env = "WGMIK_BIND",
+        default_value = "127.0.0.1:8000",
+        global = true
+    )]
     pub bind: SocketAddr,
 
     /// Database URL: `sqlite://…` or `postgres://…`. Default: SQLite at <data dir>/wgmik.db.

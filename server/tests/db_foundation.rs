@@ -22,7 +22,10 @@ async fn migrations_round_trip_and_settings_read_back() {
         assert_eq!(defaults.timezone, "UTC", "{backend:?}");
         assert_eq!(defaults.default_quota_gb, None, "{backend:?}");
         assert_eq!(defaults.enforcement_mode, "monitor", "{backend:?}");
-        assert!(defaults.reenable_at_reset && defaults.router_tls_verify, "{backend:?}");
+        assert!(
+            defaults.reenable_at_reset && defaults.router_tls_verify,
+            "{backend:?}"
+        );
         assert_eq!(defaults.raw_retention_days, 7, "{backend:?}");
 
         // Write/read, including a value beyond 32 bits.
@@ -42,10 +45,22 @@ async fn migrations_round_trip_and_settings_read_back() {
 
         // Round trip: everything down (the table goes), then up again (defaults come back).
         Migrator::down(conn, None).await.unwrap();
-        assert!(settings::load(conn).await.is_err(), "{backend:?}: table survived down");
+        assert!(
+            settings::load(conn).await.is_err(),
+            "{backend:?}: table survived down"
+        );
         Migrator::up(conn, None).await.unwrap();
-        assert_eq!(settings::load(conn).await.unwrap().timezone, "UTC", "{backend:?}");
-        assert!(Migrator::get_pending_migrations(conn).await.unwrap().is_empty());
+        assert_eq!(
+            settings::load(conn).await.unwrap().timezone,
+            "UTC",
+            "{backend:?}"
+        );
+        assert!(
+            Migrator::get_pending_migrations(conn)
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         assert!(db::is_reachable(conn).await, "{backend:?}");
         test_db.cleanup().await;
@@ -82,7 +97,10 @@ async fn unreachable_postgres_is_a_plain_error() {
         url: "postgres://wgmik:secret-pw@127.0.0.1:1/wgmik".to_owned(),
     };
     let err = db::connect(&target).await.unwrap_err().to_string();
-    assert!(err.starts_with("cannot open the database postgres://"), "{err}");
+    assert!(
+        err.starts_with("cannot open the database postgres://"),
+        "{err}"
+    );
     assert!(!err.contains("secret-pw"), "password leaked: {err}");
     assert!(!err.contains('\n'), "not one line: {err}");
 }

@@ -44,9 +44,11 @@ fn draw(id: &str, unit: &str, points: &[(String, f64)]) {
         .grid(Grid::new().left(56).right(16).top(16).bottom(32))
         .x_axis(Axis::new().type_(AxisType::Category).data(labels))
         .y_axis(Axis::new().type_(AxisType::Value).name(unit))
-        .series(Bar::new().data(values).item_style(
-            charming::element::ItemStyle::new().color("#374151"),
-        ));
+        .series(
+            Bar::new()
+                .data(values)
+                .item_style(charming::element::ItemStyle::new().color("#374151")),
+        );
     // Width 0 lets the renderer take the container's size.
     if let Err(err) = WasmRenderer::new(640, 256).render(id, &chart) {
         leptos::logging::warn!("chart {id}: {err:?}");

@@ -53,10 +53,12 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbEr
 
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection, target: &DatabaseTarget) -> Result<(), DbError> {
-    Migrator::up(db, None).await.map_err(|err| DbError::Migrate {
-        target: target.redacted(),
-        reason: plain_db_error(&err),
-    })
+    Migrator::up(db, None)
+        .await
+        .map_err(|err| DbError::Migrate {
+            target: target.redacted(),
+            reason: plain_db_error(&err),
+        })
 }
 
 /// True when the database answers a trivial query: what `/readyz` reports.

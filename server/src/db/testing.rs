@@ -125,8 +125,18 @@ async fn connect_and_migrate(target: &DatabaseTarget) -> DatabaseConnection {
 fn unique_name(test_name: &str) -> String {
     let clean: String = test_name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .take(24)
         .collect();
-    format!("wgmik_t_{clean}_{}_{:08x}", std::process::id(), rand::random::<u32>())
+    format!(
+        "wgmik_t_{clean}_{}_{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
 }
