@@ -90,7 +90,8 @@ pub fn proplist_mask<'a>(
     let Some(names) = names else {
         return Ok(u64::MAX);
     };
-    let mut mask = 1u64;
+    // `.id` (always first when the menu has one) is always printed.
+    let mut mask = u64::from(fields.first() == Some(&".id"));
     for n in names {
         let n = n.trim();
         if n.is_empty() {
