@@ -1,6 +1,7 @@
 //! wgmik's server-only core: configuration, database, RouterOS clients and the HTTP edges.
 //! Nothing here depends on Leptos, so it never reaches the browser build.
 
+pub mod accounting;
 pub mod config;
 pub mod db;
 pub mod http;
