@@ -26,14 +26,23 @@ async fn every_call_every_transport_every_version() {
             let res = c.system_resource().await.unwrap();
             assert!(res.version.starts_with(version), "{ctx}: {}", res.version);
             assert!(!res.board_name.is_empty(), "{ctx}");
-            assert!(res.uptime >= Duration::from_secs(90), "{ctx}: {:?}", res.uptime);
+            assert!(
+                res.uptime >= Duration::from_secs(90),
+                "{ctx}: {:?}",
+                res.uptime
+            );
             let info = c.router_info().await.unwrap();
             assert_eq!(info.identity, h.identity, "{ctx}");
             assert_eq!(info.version, res.version, "{ctx}");
 
             let ifaces = c.list_interfaces().await.unwrap();
             assert_eq!(ifaces.len(), 2, "{ctx}");
-            assert!(ifaces.iter().all(|i| i.listen_port != 0 && !i.name.is_empty()), "{ctx}");
+            assert!(
+                ifaces
+                    .iter()
+                    .all(|i| i.listen_port != 0 && !i.name.is_empty()),
+                "{ctx}"
+            );
 
             let peers = c.list_peers().await.unwrap();
             check_peers_match(&ctx, version, &peers, h);
@@ -41,12 +50,23 @@ async fn every_call_every_transport_every_version() {
             // Disable and re-enable one peer by .id; the simulator must see both writes.
             let target = &peers[3];
             c.set_peer_disabled(&target.id, true).await.unwrap();
-            let snap = h.peers().into_iter().find(|p| p.public_key == target.public_key).unwrap();
+            let snap = h
+                .peers()
+                .into_iter()
+                .find(|p| p.public_key == target.public_key)
+                .unwrap();
             assert!(snap.disabled, "{ctx}");
             let again = c.list_peers().await.unwrap();
-            assert!(again.iter().find(|p| p.id == target.id).unwrap().disabled, "{ctx}");
+            assert!(
+                again.iter().find(|p| p.id == target.id).unwrap().disabled,
+                "{ctx}"
+            );
             c.set_peer_disabled(&target.id, false).await.unwrap();
-            let snap = h.peers().into_iter().find(|p| p.public_key == target.public_key).unwrap();
+            let snap = h
+                .peers()
+                .into_iter()
+                .find(|p| p.public_key == target.public_key)
+                .unwrap();
             assert!(!snap.disabled, "{ctx}");
         }
         sim.shutdown().await;
@@ -54,8 +74,11 @@ async fn every_call_every_transport_every_version() {
 }
 
 fn check_peers_match(ctx: &str, version: &str, peers: &[WgPeer], h: &routeros_sim::RouterHandle) {
-    let snaps: HashMap<_, _> =
-        h.peers().into_iter().map(|p| (p.public_key.clone(), p)).collect();
+    let snaps: HashMap<_, _> = h
+        .peers()
+        .into_iter()
+        .map(|p| (p.public_key.clone(), p))
+        .collect();
     assert_eq!(peers.len(), snaps.len(), "{ctx}");
     let named = !version.starts_with("7.12");
     for p in peers {
@@ -65,9 +88,20 @@ fn check_peers_match(ctx: &str, version: &str, peers: &[WgPeer], h: &routeros_si
         assert_eq!((p.rx, p.tx), (s.rx, s.tx), "{ctx} {}", p.public_key);
         assert_eq!(p.disabled, s.disabled, "{ctx}");
         assert_eq!(p.dynamic, s.dynamic, "{ctx}");
-        assert_eq!(p.last_handshake.map(|d| d.as_secs()), s.last_handshake_secs, "{ctx}");
-        assert_eq!(p.allowed_addresses.join(","), s.allowed_address.replace(' ', ""), "{ctx}");
-        assert_eq!(p.endpoint.as_ref().map(|e| e.0.as_str()).unwrap_or(""), s.endpoint_address);
+        assert_eq!(
+            p.last_handshake.map(|d| d.as_secs()),
+            s.last_handshake_secs,
+            "{ctx}"
+        );
+        assert_eq!(
+            p.allowed_addresses.join(","),
+            s.allowed_address.replace(' ', ""),
+            "{ctx}"
+        );
+        assert_eq!(
+            p.endpoint.as_ref().map(|e| e.0.as_str()).unwrap_or(""),
+            s.endpoint_address
+        );
         assert_eq!(p.comment.clone().unwrap_or_default(), s.comment, "{ctx}");
         if named {
             assert_eq!(p.name.as_deref(), Some(s.name.as_str()), "{ctx}");
@@ -75,7 +109,12 @@ fn check_peers_match(ctx: &str, version: &str, peers: &[WgPeer], h: &routeros_si
             assert_eq!(p.name, None, "{ctx}: 7.12 has no peer names");
         }
         let has_responder = !version.starts_with("7.12");
-        assert_eq!(p.responder.is_some(), has_responder, "{ctx}: responder {:?}", p.responder);
+        assert_eq!(
+            p.responder.is_some(),
+            has_responder,
+            "{ctx}: responder {:?}",
+            p.responder
+        );
     }
 }
 
@@ -86,7 +125,10 @@ async fn no_peers_is_an_empty_list_with_and_without_empty_reply() {
         let sim = sim(version, 0).await;
         for mode in MODES {
             let c = client(sim.router(0), mode);
-            assert!(c.list_peers().await.unwrap().is_empty(), "{version} {mode:?}");
+            assert!(
+                c.list_peers().await.unwrap().is_empty(),
+                "{version} {mode:?}"
+            );
             // The session is still usable after an empty reply.
             assert_eq!(c.identity().await.unwrap(), sim.router(0).identity);
         }
@@ -115,7 +157,9 @@ async fn set_on_a_vanished_id_is_no_such_item() {
     for mode in MODES {
         let c = client(h, mode);
         let peers = c.list_peers().await.unwrap();
-        let victim = peers.iter().find(|p| h.peers().iter().any(|s| s.public_key == p.public_key));
+        let victim = peers
+            .iter()
+            .find(|p| h.peers().iter().any(|s| s.public_key == p.public_key));
         let victim = victim.unwrap().clone();
         assert!(h.delete_peer(&victim.public_key));
         match c.set_peer_disabled(&victim.id, true).await {
@@ -123,12 +167,22 @@ async fn set_on_a_vanished_id_is_no_such_item() {
             other => panic!("{mode:?}: expected NoSuchItem, got {other:?}"),
         }
         // The session survives the error.
-        assert_eq!(c.list_peers().await.unwrap().len(), peers.len() - 1, "{mode:?}");
+        assert_eq!(
+            c.list_peers().await.unwrap().len(),
+            peers.len() - 1,
+            "{mode:?}"
+        );
     }
     // A malformed id never reaches the router.
     let c = client(h, Mode::Api);
-    assert!(matches!(c.set_peer_disabled("", true).await, Err(RouterError::Config(_))));
-    assert!(matches!(c.set_peer_disabled("*1/../x", true).await, Err(RouterError::Config(_))));
+    assert!(matches!(
+        c.set_peer_disabled("", true).await,
+        Err(RouterError::Config(_))
+    ));
+    assert!(matches!(
+        c.set_peer_disabled("*1/../x", true).await,
+        Err(RouterError::Config(_))
+    ));
     sim.shutdown().await;
 }
 
@@ -148,13 +202,25 @@ async fn version_upgrade_between_polls_and_reboot() {
         assert_eq!(after.len(), before.len(), "{mode:?}");
         let info = c.router_info().await.unwrap();
         assert!(info.version.starts_with("7.18.2"));
-        assert!(c.list_peers().await.unwrap().iter().all(|p| p.responder.is_some()), "{mode:?}");
+        assert!(
+            c.list_peers()
+                .await
+                .unwrap()
+                .iter()
+                .all(|p| p.responder.is_some()),
+            "{mode:?}"
+        );
         // A reboot: uptime drops and counters reset; the client reconnects by itself.
         let up = info.uptime;
         h.reboot();
         sim.advance(Duration::from_secs(5));
         let rebooted = c.router_info().await.unwrap();
-        assert!(rebooted.uptime < up, "{mode:?}: {:?} !< {:?}", rebooted.uptime, up);
+        assert!(
+            rebooted.uptime < up,
+            "{mode:?}: {:?} !< {:?}",
+            rebooted.uptime,
+            up
+        );
         assert_eq!(c.list_peers().await.unwrap().len(), before.len());
         h.set_ros_version("7.16.2");
         c.router_info().await.unwrap();
