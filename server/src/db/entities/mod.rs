@@ -1,0 +1,13 @@
+//! SeaORM entities, one module per table (the migrations are the schema's source of truth).
+
+pub mod counter_reset;
+pub mod peer;
+pub mod peer_counter;
+pub mod raw_sample;
+pub mod router;
+pub mod router_health;
+pub mod settings;
+pub mod usage_daily;
+pub mod usage_hourly;
+pub mod usage_monthly;
+pub mod wg_interface;
