@@ -95,11 +95,16 @@ pub enum RouterError {
 }
 
 impl RouterError {
-    /// Errors after which a cached connection must not be reused.
+    /// Errors after which a cached connection must not be reused. (An API session whose
+    /// reader gave up, e.g. on a partial sentence over the bound, marks itself closed anyway.)
     pub fn breaks_connection(&self) -> bool {
         !matches!(
             self,
-            Self::Trap { .. } | Self::NoSuchItem { .. } | Self::Parse { .. } | Self::Http { .. }
+            Self::Trap { .. }
+                | Self::NoSuchItem { .. }
+                | Self::Parse { .. }
+                | Self::Http { .. }
+                | Self::ReplyTooLarge { .. }
         )
     }
 }

@@ -76,7 +76,9 @@ impl ApiClient {
                 match conn.call(words).await {
                     Err(e) if e.breaks_connection() => {
                         self.forget(&conn).await;
-                        if reused && !retried {
+                        // Only a broken stream is worth a second try; a refused or oversized
+                        // answer would just come again.
+                        if reused && !retried && matches!(e, RouterError::Protocol(_)) {
                             retried = true;
                             continue;
                         }

@@ -4,6 +4,8 @@
 pub mod client;
 pub mod codec;
 pub mod conn;
+#[cfg(test)]
+mod conn_tests;
 pub mod sentence;
 
 pub use client::ApiClient;
