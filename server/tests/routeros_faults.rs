@@ -210,7 +210,16 @@ async fn refused_and_stopped_listeners() {
         );
         h.clear_faults();
         h.set_fault(Fault::StopListening);
-        let err = timed_list(&quick(endpoint(h, mode))).await.unwrap_err();
+        // The simulator closes its listeners asynchronously: allow it a moment.
+        let mut result = timed_list(&quick(endpoint(h, mode))).await;
+        for _ in 0..20 {
+            if result.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            result = timed_list(&quick(endpoint(h, mode))).await;
+        }
+        let err = result.unwrap_err();
         assert!(
             matches!(err, RouterError::CannotConnect { .. }),
             "{mode:?}: {err:?}"

@@ -97,3 +97,33 @@ async fn a_malformed_pin_is_a_settings_error() {
     assert!(matches!(RouterClient::new(e), Err(RouterError::Config(_))));
     sim.shutdown().await;
 }
+
+/// RouterOS's API-SSL without a certificate offers only anonymous Diffie-Hellman ciphers, so it
+/// answers a normal ClientHello with a handshake-failure alert. A raw socket plays that part.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_ssl_without_certificate_is_explained() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut hello = [0u8; 512];
+        let _ = sock.read(&mut hello).await;
+        // TLS record: alert (0x15), TLS 1.2, length 2, fatal (2), handshake_failure (40).
+        let _ = sock
+            .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28])
+            .await;
+    });
+    let mut e = server::routeros::RouterEndpoint::new(
+        "127.0.0.1",
+        server::routeros::Transport::Api,
+        true,
+        "admin",
+        "pw",
+    );
+    e.port = Some(port);
+    e.tls_verify = false;
+    let err = RouterClient::new(e).unwrap().identity().await.unwrap_err();
+    assert_eq!(err, RouterError::AnonymousDhOnly);
+    assert!(err.to_string().contains("certificate"), "{err}");
+}

@@ -294,6 +294,32 @@ mod tests {
     }
 
     #[test]
+    fn handshake_failures_in_plain_words() {
+        let none = SeenFingerprint::default();
+        let alert = rustls::Error::AlertReceived(AlertDescription::HandshakeFailure);
+        assert_eq!(tls_error(&alert, &none, true), RouterError::AnonymousDhOnly);
+        assert!(matches!(
+            tls_error(&alert, &none, false),
+            RouterError::Tls { .. }
+        ));
+        let seen = SeenFingerprint::default();
+        *seen.lock().unwrap() = Some("ab".repeat(32));
+        let unknown = rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer);
+        match tls_error(&unknown, &seen, true) {
+            RouterError::Tls {
+                reason,
+                fingerprint_seen,
+            } => {
+                assert!(reason.contains("self-signed"));
+                assert_eq!(fingerprint_seen, Some("ab".repeat(32)));
+            }
+            other => panic!("{other:?}"),
+        }
+        let io = std::io::Error::new(std::io::ErrorKind::InvalidData, unknown.clone());
+        assert_eq!(find_rustls_error(&io), Some(&unknown));
+    }
+
+    #[test]
     fn configs_build() {
         for policy in [
             TlsPolicy::Verify,
