@@ -384,3 +384,40 @@ proptest! {
         prop_assert!(got.daily.iter().all(|i| i.rx > 0 || i.tx > 0));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Totality: no input panics; the supported range always answers.
+
+#[test]
+fn every_dst_zone_has_transitions_to_test() {
+    for name in DST_ZONES {
+        let tz: Tz = name.parse().unwrap();
+        let n = TRANSITIONS.iter().filter(|(z, _)| *z == tz).count();
+        assert!(n >= 20, "{name}: {n} transitions in 2018–2030");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    #[test]
+    fn bucketing_never_panics(
+        tz in any_tz(),
+        rd in reset_day(),
+        secs in DateTime::<Utc>::MIN_UTC.timestamp()..=DateTime::<Utc>::MAX_UTC.timestamp(),
+        in_range_secs in -62_135_596_800..253_402_300_800i64, // 0001-01-01 ..= 9999-12-31 UTC
+    ) {
+        let any = DateTime::from_timestamp(secs, 0).unwrap();
+        let supported = DateTime::from_timestamp(in_range_secs, 0).unwrap();
+        let _ = (hour_bucket(any), local_date(any, tz), cycle_for(any, tz, rd));
+        let _ = cycles_between(supported, any, tz, rd);
+        let _ = aggregate([Usage { peer: 0, at: any, rx: u64::MAX, tx: u64::MAX }], tz, rd);
+        prop_assert_eq!(hour_bucket(any).is_ok(), SUPPORTED_YEARS.contains(&any.year()));
+        let c = cycle_for(supported, tz, rd).unwrap();
+        prop_assert!(c.contains(supported));
+        let d = local_date(supported, tz).unwrap();
+        prop_assert!(local_day_start(d, tz).unwrap() <= supported);
+        let one = Usage { peer: 0, at: supported, rx: 1, tx: 1 };
+        prop_assert!(aggregate([one], tz, rd).is_ok());
+    }
+}

@@ -183,7 +183,9 @@ mod tests {
             i.last_poll_at = None;
             i
         };
-        let cases: Vec<(&str, StatusInput, Status, Option<bool>, Option<i64>)> = vec![
+        // (name, input, status, online, last seen in seconds after t0)
+        type Case = (&'static str, StatusInput, Status, Option<bool>, Option<i64>);
+        let cases: Vec<Case> = vec![
             (
                 "fresh handshake",
                 input(Some(-10), None),
