@@ -261,18 +261,38 @@ impl RouterHandle {
             .advance_ms(d.as_millis().min(u64::MAX as u128) as u64);
     }
 
-    /// The JSON line the binary prints for this router.
+    /// The JSON line the binary prints for this router (keys in the documented order; the
+    /// password is the current one).
     pub fn info_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "router": self.index,
-            "identity": self.identity,
-            "rest_http": self.rest_http,
-            "rest_https": self.rest_https,
-            "api": self.api,
-            "api_ssl": self.api_ssl,
-            "user": self.user,
-            "password": self.password,
-            "tls_sha256": self.tls_sha256,
-        })
+        serde_json::to_value(self.info()).unwrap_or_default()
     }
+
+    /// The same as a struct; serialises with keys in the documented order.
+    pub fn info(&self) -> RouterInfo {
+        RouterInfo {
+            router: self.index,
+            identity: self.shared.lock().identity.clone(),
+            rest_http: self.rest_http,
+            rest_https: self.rest_https,
+            api: self.api,
+            api_ssl: self.api_ssl,
+            user: self.user.clone(),
+            password: self.shared.lock().password.clone(),
+            tls_sha256: self.tls_sha256.clone(),
+        }
+    }
+}
+
+/// Where and how to reach one router (the binary's start-up line).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RouterInfo {
+    pub router: usize,
+    pub identity: String,
+    pub rest_http: u16,
+    pub rest_https: u16,
+    pub api: u16,
+    pub api_ssl: u16,
+    pub user: String,
+    pub password: String,
+    pub tls_sha256: String,
 }

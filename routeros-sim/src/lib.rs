@@ -43,7 +43,7 @@ pub use config::SimConfig;
 pub use error::SimError;
 pub use faults::{Fault, Faults};
 pub use fleet::Simulator;
-pub use handle::RouterHandle;
+pub use handle::{RouterHandle, RouterInfo};
 pub use ledger::LedgerEntry;
 pub use model::{PeerSnapshot, WriteRecord};
 pub use traffic::TrafficProfile;

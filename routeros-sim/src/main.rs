@@ -87,7 +87,10 @@ async fn main() -> std::process::ExitCode {
         sim.advance(Duration::from_secs(a.warmup));
     }
     for r in sim.routers() {
-        println!("{}", r.info_json());
+        match serde_json::to_string(&r.info()) {
+            Ok(line) => println!("{line}"),
+            Err(e) => eprintln!("routeros-sim: {e}"),
+        }
     }
     if let Some(addr) = sim.control_addr() {
         eprintln!("routeros-sim: control API on http://{addr}");
