@@ -105,7 +105,8 @@ impl MigrationTrait for Migration {
         let seed = Query::insert()
             .into_table(Settings::Table)
             .columns([Settings::Id, Settings::UpdatedAt])
-            .values_panic([1.into(), Expr::current_timestamp().into()])
+            .values([1.into(), Expr::current_timestamp()])
+            .map_err(|err| DbErr::Custom(format!("settings seed row: {err}")))?
             .to_owned();
         manager.exec_stmt(seed).await
     }

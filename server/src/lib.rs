@@ -2,9 +2,11 @@
 //! Nothing here depends on Leptos, so it never reaches the browser build.
 
 pub mod accounting;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod http;
 pub mod logging;
 pub mod routeros;
+pub mod scheduler;
 pub mod state;

@@ -2,6 +2,8 @@
 //! directory) and PostgreSQL (for scale). Everything above this module talks SeaORM only.
 
 pub mod entities;
+pub mod poll_commit;
+pub mod routers;
 pub mod settings;
 pub mod testing;
 

@@ -1,0 +1,637 @@
+//! Commits one successful poll of one router in ONE transaction: peer metadata, last raw
+//! counters, raw samples, hourly/daily/monthly rollups, counter-reset events and the router's
+//! health move together or not at all (SPEC §3). Writes are batched multi-row statements, so a
+//! poll of 10,000 peers is a handful of statements, not 10,000.
+//!
+//! Crash safety follows from the transaction: the baseline (`peer_counters`) and the bytes it
+//! accounts for are committed atomically, so a crash before COMMIT loses only this poll (the
+//! next one measures from the previous baseline and counts the same bytes once), and a crash
+//! after COMMIT loses nothing.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
+
+use super::DbError;
+use super::entities::{
+    counter_reset, peer, peer_counter, raw_sample, router_health, usage_daily, usage_hourly,
+    usage_monthly,
+};
+use crate::accounting::cycle::ResetDay;
+use crate::accounting::delta::{Counters, Delta, Reboot, ResetCause, compute_delta};
+use crate::accounting::rollup::{Usage, aggregate};
+use crate::accounting::status::handshake_at;
+use crate::routeros::{SystemResource, WgPeer};
+
+/// Rows per multi-row statement: far below SQLite's and PostgreSQL's bind-parameter limits
+/// (32,766 and 65,535) for our widest row (9 columns).
+const CHUNK: usize = 1000;
+
+/// A recomputed handshake instant (poll time − age, whole seconds) jitters by a second from
+/// poll to poll; a move smaller than this is the same handshake.
+const HANDSHAKE_JITTER: TimeDelta = TimeDelta::seconds(2);
+
+/// What one successful poll read from a router.
+#[derive(Debug, Clone)]
+pub struct PollReading {
+    /// When the reading was taken (the poll's instant; all its deltas land in its buckets).
+    pub at: DateTime<Utc>,
+    pub identity: String,
+    pub resource: SystemResource,
+    pub peers: Vec<WgPeer>,
+}
+
+/// Rollup settings in force for this poll.
+#[derive(Debug, Clone, Copy)]
+pub struct RollupSettings {
+    pub timezone: Tz,
+    pub reset_day: ResetDay,
+}
+
+/// What a committed poll did, for logs, metrics and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PollSummary {
+    pub peers_listed: usize,
+    pub tracked_peers: usize,
+    pub new_peers: usize,
+    pub missing_peers: usize,
+    pub resets: usize,
+    pub raw_samples: usize,
+    pub bytes_rx: u64,
+    pub bytes_tx: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("peer {public_key} on {interface}: {field} {value} exceeds the largest storable count")]
+    CounterTooLarge {
+        interface: String,
+        public_key: String,
+        field: &'static str,
+        value: u64,
+    },
+    #[error("cannot bucket poll instant {0}: {1}")]
+    Bucket(DateTime<Utc>, String),
+}
+
+impl From<sea_orm::DbErr> for CommitError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::Db(DbError::Query(err))
+    }
+}
+
+/// Commits `reading` for router `router_id`, all or nothing.
+pub async fn commit_poll(
+    db: &DatabaseConnection,
+    router_id: i32,
+    reading: &PollReading,
+    settings: RollupSettings,
+    poll_duration: Duration,
+) -> Result<PollSummary, CommitError> {
+    let txn = db.begin().await?;
+    let summary = write_poll(&txn, router_id, reading, settings, poll_duration).await?;
+    txn.commit().await?;
+    Ok(summary)
+}
+
+async fn write_poll(
+    txn: &DatabaseTransaction,
+    router_id: i32,
+    reading: &PollReading,
+    settings: RollupSettings,
+    poll_duration: Duration,
+) -> Result<PollSummary, CommitError> {
+    let at = reading.at;
+    let health = router_health::Entity::find_by_id(router_id)
+        .one(txn)
+        .await?;
+    let previous_uptime = health
+        .as_ref()
+        .and_then(|h| h.last_uptime_seconds)
+        .and_then(|s| u64::try_from(s).ok())
+        .map(Duration::from_secs);
+    let reboot = Reboot::from_uptimes(previous_uptime, Some(reading.resource.uptime));
+
+    let known: HashMap<(String, String), peer::Model> = peer::Entity::find()
+        .filter(peer::Column::RouterId.eq(router_id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|p| ((p.interface.clone(), p.public_key.clone()), p))
+        .collect();
+    let tracked_ids: Vec<i32> = known.values().filter(|p| p.tracked).map(|p| p.id).collect();
+    let mut counters: HashMap<i32, peer_counter::Model> = HashMap::new();
+    for ids in tracked_ids.chunks(CHUNK) {
+        for row in peer_counter::Entity::find()
+            .filter(peer_counter::Column::PeerId.is_in(ids.iter().copied()))
+            .all(txn)
+            .await?
+        {
+            counters.insert(row.peer_id, row);
+        }
+    }
+
+    let mut summary = PollSummary {
+        peers_listed: reading.peers.len(),
+        ..PollSummary::default()
+    };
+    let mut peer_rows = Vec::new();
+    let mut counter_rows = Vec::new();
+    let mut samples = Vec::new();
+    let mut resets = Vec::new();
+    let mut usages = Vec::new();
+    let mut listed_ids = Vec::with_capacity(known.len());
+
+    for seen in &reading.peers {
+        let key = (seen.interface.clone(), seen.public_key.clone());
+        let Some(existing) = known.get(&key) else {
+            summary.new_peers += 1;
+            peer_rows.push(new_peer_row(router_id, seen, at));
+            continue;
+        };
+        listed_ids.push(existing.id);
+        if metadata_changed(existing, seen) {
+            peer_rows.push(updated_peer_row(existing, seen, at));
+        }
+        if !existing.tracked {
+            continue;
+        }
+        summary.tracked_peers += 1;
+        let current = Counters {
+            rx: seen.rx,
+            tx: seen.tx,
+        };
+        check_storable(seen)?;
+        let last = counters.get(&existing.id);
+        let delta = peer_delta(existing, last, seen, current, reboot);
+        let hs_now = handshake_at(at, seen.last_handshake);
+        let hs_stored = last.and_then(|c| c.last_handshake_at);
+        let handshake_moved = match (hs_stored, hs_now) {
+            (Some(old), Some(new)) => (new - old).abs() > HANDSHAKE_JITTER,
+            (None, None) => false,
+            _ => true,
+        };
+        // Keep the stored instant while it is the same handshake, so it does not jitter.
+        let hs_keep = if handshake_moved { hs_now } else { hs_stored };
+        let rx_moved_at = if delta.rx_moved {
+            Some(at)
+        } else {
+            last.and_then(|c| c.last_rx_moved_at)
+        };
+        let (total_rx, total_tx) = last.map_or((0, 0), |c| (c.total_rx, c.total_tx));
+        counter_rows.push(peer_counter::ActiveModel {
+            peer_id: Set(existing.id),
+            rx: Set(as_i64(seen.rx)),
+            tx: Set(as_i64(seen.tx)),
+            polled_at: Set(at),
+            last_handshake_at: Set(hs_keep),
+            last_rx_moved_at: Set(rx_moved_at),
+            total_rx: Set(total_rx.saturating_add(as_i64(delta.rx))),
+            total_tx: Set(total_tx.saturating_add(as_i64(delta.tx))),
+        });
+        if last.is_none() || !delta.is_zero() || handshake_moved || delta.reset.is_some() {
+            samples.push(raw_sample::ActiveModel {
+                peer_id: Set(existing.id),
+                at: Set(at),
+                rx_counter: Set(as_i64(seen.rx)),
+                tx_counter: Set(as_i64(seen.tx)),
+                delta_rx: Set(as_i64(delta.rx)),
+                delta_tx: Set(as_i64(delta.tx)),
+                last_handshake_at: Set(hs_keep),
+                ..Default::default()
+            });
+        }
+        if let (Some(cause), Some(last)) = (delta.reset, last) {
+            resets.push(counter_reset::ActiveModel {
+                peer_id: Set(existing.id),
+                at: Set(at),
+                cause: Set(cause.as_str().to_owned()),
+                old_rx: Set(last.rx),
+                old_tx: Set(last.tx),
+                new_rx: Set(as_i64(seen.rx)),
+                new_tx: Set(as_i64(seen.tx)),
+                ..Default::default()
+            });
+        }
+        summary.bytes_rx = summary.bytes_rx.saturating_add(delta.rx);
+        summary.bytes_tx = summary.bytes_tx.saturating_add(delta.tx);
+        usages.push(Usage {
+            peer: existing.id,
+            at,
+            rx: delta.rx,
+            tx: delta.tx,
+        });
+    }
+
+    let missing: Vec<i32> = known
+        .values()
+        .filter(|p| !p.missing_on_router && !listed_ids.contains(&p.id))
+        .map(|p| p.id)
+        .collect();
+    let back: Vec<i32> = known
+        .values()
+        .filter(|p| p.missing_on_router && listed_ids.contains(&p.id))
+        .map(|p| p.id)
+        .collect();
+    summary.missing_peers = known
+        .values()
+        .filter(|p| !listed_ids.contains(&p.id))
+        .count();
+    summary.resets = resets.len();
+    summary.raw_samples = samples.len();
+
+    let increments = aggregate(usages, settings.timezone, settings.reset_day)
+        .map_err(|err| CommitError::Bucket(at, err.to_string()))?;
+
+    upsert_peers(txn, peer_rows).await?;
+    set_missing(txn, &missing, true).await?;
+    set_missing(txn, &back, false).await?;
+    upsert_counters(txn, counter_rows).await?;
+    insert_chunked::<raw_sample::Entity, _>(txn, samples).await?;
+    insert_chunked::<counter_reset::Entity, _>(txn, resets).await?;
+    add_hourly(txn, &increments.hourly).await?;
+    add_daily(txn, &increments.daily).await?;
+    add_monthly(txn, &increments.monthly).await?;
+    record_success(txn, router_id, reading, poll_duration).await?;
+    Ok(summary)
+}
+
+/// The delta of one tracked peer. Beyond `compute_delta`, a changed RouterOS `.id` for the
+/// same (interface, public key) means the peer was re-created: RouterOS does not renumber
+/// items while it runs, and a re-created peer starts from zero even when it has already
+/// carried more than the old counters showed (which a plain "went down" check would miss).
+fn peer_delta(
+    existing: &peer::Model,
+    last: Option<&peer_counter::Model>,
+    seen: &WgPeer,
+    current: Counters,
+    reboot: Reboot,
+) -> Delta {
+    let last_counters = last.map(|c| Counters {
+        rx: u64::try_from(c.rx).unwrap_or(0),
+        tx: u64::try_from(c.tx).unwrap_or(0),
+    });
+    let delta = compute_delta(last_counters, current, reboot);
+    let recreated = last.is_some()
+        && delta.reset.is_none()
+        && existing.ros_id.as_deref().is_some_and(|old| old != seen.id);
+    if recreated {
+        Delta {
+            rx: current.rx,
+            tx: current.tx,
+            reset: Some(ResetCause::PeerReset),
+            rx_moved: current.rx > 0,
+        }
+    } else {
+        delta
+    }
+}
+
+fn check_storable(seen: &WgPeer) -> Result<(), CommitError> {
+    for (field, value) in [("rx", seen.rx), ("tx", seen.tx)] {
+        if i64::try_from(value).is_err() {
+            return Err(CommitError::CounterTooLarge {
+                interface: seen.interface.clone(),
+                public_key: seen.public_key.clone(),
+                field,
+                value,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Callers have checked the range with [`check_storable`]; deltas never exceed counters.
+fn as_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+fn metadata_changed(existing: &peer::Model, seen: &WgPeer) -> bool {
+    let allowed = seen.allowed_addresses.join(",");
+    existing.ros_id.as_deref() != Some(seen.id.as_str())
+        || existing.name != seen.name
+        || existing.comment != seen.comment
+        || existing.allowed_address.as_deref().unwrap_or("") != allowed
+        || existing.endpoint_address != seen.endpoint.as_ref().map(|(host, _)| host.clone())
+        || existing.disabled != seen.disabled
+        || existing.dynamic != seen.dynamic
+        || existing.missing_on_router
+}
+
+fn new_peer_row(router_id: i32, seen: &WgPeer, at: DateTime<Utc>) -> peer::ActiveModel {
+    peer::ActiveModel {
+        router_id: Set(router_id),
+        interface: Set(seen.interface.clone()),
+        public_key: Set(seen.public_key.clone()),
+        ros_id: Set(Some(seen.id.clone())),
+        name: Set(seen.name.clone()),
+        comment: Set(seen.comment.clone()),
+        allowed_address: Set(Some(seen.allowed_addresses.join(","))),
+        endpoint_address: Set(seen.endpoint.as_ref().map(|(host, _)| host.clone())),
+        tracked: Set(false),
+        disabled: Set(seen.disabled),
+        dynamic: Set(seen.dynamic),
+        missing_on_router: Set(false),
+        first_seen_at: Set(at),
+        last_listed_at: Set(Some(at)),
+        ..Default::default()
+    }
+}
+
+fn updated_peer_row(existing: &peer::Model, seen: &WgPeer, at: DateTime<Utc>) -> peer::ActiveModel {
+    let mut row = new_peer_row(existing.router_id, seen, at);
+    row.tracked = Set(existing.tracked);
+    row.first_seen_at = Set(existing.first_seen_at);
+    row
+}
+
+async fn upsert_peers(
+    txn: &DatabaseTransaction,
+    rows: Vec<peer::ActiveModel>,
+) -> Result<(), CommitError> {
+    for chunk in chunks(rows) {
+        peer::Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::columns([
+                    peer::Column::RouterId,
+                    peer::Column::Interface,
+                    peer::Column::PublicKey,
+                ])
+                .update_columns([
+                    peer::Column::RosId,
+                    peer::Column::Name,
+                    peer::Column::Comment,
+                    peer::Column::AllowedAddress,
+                    peer::Column::EndpointAddress,
+                    peer::Column::Disabled,
+                    peer::Column::Dynamic,
+                    peer::Column::MissingOnRouter,
+                    peer::Column::LastListedAt,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn set_missing(
+    txn: &DatabaseTransaction,
+    ids: &[i32],
+    missing: bool,
+) -> Result<(), CommitError> {
+    for chunk in ids.chunks(CHUNK) {
+        peer::Entity::update_many()
+            .col_expr(peer::Column::MissingOnRouter, Expr::value(missing))
+            .filter(peer::Column::Id.is_in(chunk.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn upsert_counters(
+    txn: &DatabaseTransaction,
+    rows: Vec<peer_counter::ActiveModel>,
+) -> Result<(), CommitError> {
+    use peer_counter::Column as C;
+    for chunk in chunks(rows) {
+        peer_counter::Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::column(C::PeerId)
+                    .update_columns([
+                        C::Rx,
+                        C::Tx,
+                        C::PolledAt,
+                        C::LastHandshakeAt,
+                        C::LastRxMovedAt,
+                        C::TotalRx,
+                        C::TotalTx,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn insert_chunked<E, A>(txn: &DatabaseTransaction, rows: Vec<A>) -> Result<(), CommitError>
+where
+    E: EntityTrait,
+    A: sea_orm::ActiveModelTrait<Entity = E> + Send,
+{
+    for chunk in chunks(rows) {
+        E::insert_many(chunk).exec_without_returning(txn).await?;
+    }
+    Ok(())
+}
+
+/// `ON CONFLICT … DO UPDATE SET rx = rx + excluded.rx`: both backends support it, and adding
+/// in SQL keeps the rollup exact without reading it first.
+fn add_on_conflict<C: sea_orm::ColumnTrait + sea_orm::sea_query::IntoIden + Copy>(
+    keys: [C; 2],
+    rx: C,
+    tx: C,
+    table: impl sea_orm::sea_query::IntoIden + Copy,
+) -> OnConflict {
+    OnConflict::columns(keys)
+        .value(
+            rx,
+            Expr::col((table, rx)).add(Expr::col((sea_orm::sea_query::Alias::new("excluded"), rx))),
+        )
+        .value(
+            tx,
+            Expr::col((table, tx)).add(Expr::col((sea_orm::sea_query::Alias::new("excluded"), tx))),
+        )
+        .to_owned()
+}
+
+async fn add_hourly(
+    txn: &DatabaseTransaction,
+    rows: &[crate::accounting::rollup::Increment<i32, DateTime<Utc>>],
+) -> Result<(), CommitError> {
+    use usage_hourly::Column as C;
+    let models: Vec<_> = rows
+        .iter()
+        .map(|r| usage_hourly::ActiveModel {
+            peer_id: Set(r.peer),
+            hour_start: Set(r.bucket),
+            rx: Set(as_i64(r.rx)),
+            tx: Set(as_i64(r.tx)),
+        })
+        .collect();
+    for chunk in chunks(models) {
+        usage_hourly::Entity::insert_many(chunk)
+            .on_conflict(add_on_conflict(
+                [C::PeerId, C::HourStart],
+                C::Rx,
+                C::Tx,
+                usage_hourly::Entity,
+            ))
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn add_daily(
+    txn: &DatabaseTransaction,
+    rows: &[crate::accounting::rollup::Increment<i32, chrono::NaiveDate>],
+) -> Result<(), CommitError> {
+    use usage_daily::Column as C;
+    let models: Vec<_> = rows
+        .iter()
+        .map(|r| usage_daily::ActiveModel {
+            peer_id: Set(r.peer),
+            day: Set(r.bucket),
+            rx: Set(as_i64(r.rx)),
+            tx: Set(as_i64(r.tx)),
+        })
+        .collect();
+    for chunk in chunks(models) {
+        usage_daily::Entity::insert_many(chunk)
+            .on_conflict(add_on_conflict(
+                [C::PeerId, C::Day],
+                C::Rx,
+                C::Tx,
+                usage_daily::Entity,
+            ))
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn add_monthly(
+    txn: &DatabaseTransaction,
+    rows: &[crate::accounting::rollup::Increment<i32, crate::accounting::cycle::Cycle>],
+) -> Result<(), CommitError> {
+    use usage_monthly::Column as C;
+    let models: Vec<_> = rows
+        .iter()
+        .map(|r| usage_monthly::ActiveModel {
+            peer_id: Set(r.peer),
+            cycle_start: Set(r.bucket.label),
+            rx: Set(as_i64(r.rx)),
+            tx: Set(as_i64(r.tx)),
+        })
+        .collect();
+    for chunk in chunks(models) {
+        usage_monthly::Entity::insert_many(chunk)
+            .on_conflict(add_on_conflict(
+                [C::PeerId, C::CycleStart],
+                C::Rx,
+                C::Tx,
+                usage_monthly::Entity,
+            ))
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn record_success(
+    txn: &DatabaseTransaction,
+    router_id: i32,
+    reading: &PollReading,
+    poll_duration: Duration,
+) -> Result<(), CommitError> {
+    use router_health::Column as C;
+    let row = router_health::ActiveModel {
+        router_id: Set(router_id),
+        last_attempt_at: Set(Some(reading.at)),
+        last_success_at: Set(Some(reading.at)),
+        last_duration_ms: Set(Some(
+            i64::try_from(poll_duration.as_millis()).unwrap_or(i64::MAX),
+        )),
+        last_error: Set(None),
+        consecutive_failures: Set(0),
+        last_uptime_seconds: Set(Some(
+            i64::try_from(reading.resource.uptime.as_secs()).unwrap_or(i64::MAX),
+        )),
+        identity: Set(Some(reading.identity.clone())),
+        version: Set(Some(reading.resource.version.clone())),
+        board: Set(Some(reading.resource.board_name.clone())),
+    };
+    router_health::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(C::RouterId)
+                .update_columns([
+                    C::LastAttemptAt,
+                    C::LastSuccessAt,
+                    C::LastDurationMs,
+                    C::LastError,
+                    C::ConsecutiveFailures,
+                    C::LastUptimeSeconds,
+                    C::Identity,
+                    C::Version,
+                    C::Board,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// Records a failed poll attempt: the error an admin sees, and one more consecutive failure
+/// for the back-off. Counters and rollups are untouched.
+pub async fn record_failure(
+    db: &DatabaseConnection,
+    router_id: i32,
+    at: DateTime<Utc>,
+    poll_duration: Duration,
+    error: &str,
+) -> Result<i32, DbError> {
+    use router_health::Column as C;
+    let row = router_health::ActiveModel {
+        router_id: Set(router_id),
+        last_attempt_at: Set(Some(at)),
+        last_success_at: Set(None),
+        last_duration_ms: Set(Some(
+            i64::try_from(poll_duration.as_millis()).unwrap_or(i64::MAX),
+        )),
+        last_error: Set(Some(error.to_owned())),
+        consecutive_failures: Set(1),
+        last_uptime_seconds: Set(None),
+        identity: Set(None),
+        version: Set(None),
+        board: Set(None),
+    };
+    router_health::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(C::RouterId)
+                .update_columns([C::LastAttemptAt, C::LastDurationMs, C::LastError])
+                .value(
+                    C::ConsecutiveFailures,
+                    Expr::col((router_health::Entity, C::ConsecutiveFailures)).add(1),
+                )
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    let failures = router_health::Entity::find_by_id(router_id)
+        .one(db)
+        .await?
+        .map_or(1, |h| h.consecutive_failures);
+    Ok(failures)
+}
+
+fn chunks<T>(rows: Vec<T>) -> impl Iterator<Item = Vec<T>> {
+    let mut rows = rows.into_iter().peekable();
+    std::iter::from_fn(move || {
+        rows.peek()?;
+        Some(rows.by_ref().take(CHUNK).collect())
+    })
+}

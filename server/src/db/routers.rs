@@ -1,0 +1,167 @@
+//! Routers and their peers as stored: adding a router, listing what to poll, turning a row
+//! into connection settings, and importing peers (tracked, with their counter baselines).
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+
+use super::DbError;
+use super::entities::{peer, peer_counter, router};
+use crate::routeros::{RouterEndpoint, Transport, WgPeer};
+
+/// A router as an admin describes it (SPEC §8's router object).
+#[derive(Clone)]
+pub struct NewRouter {
+    pub name: String,
+    pub host: String,
+    pub port: Option<u16>,
+    pub transport: Transport,
+    pub tls: bool,
+    pub tls_verify: Option<bool>,
+    pub tls_fingerprint: Option<String>,
+    pub username: String,
+    pub password: String,
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    new: NewRouter,
+    now: DateTime<Utc>,
+) -> Result<router::Model, DbError> {
+    let row = router::ActiveModel {
+        name: Set(new.name),
+        host: Set(new.host),
+        transport: Set(transport_name(new.transport).to_owned()),
+        port: Set(new.port.map(i32::from)),
+        tls: Set(new.tls),
+        tls_verify: Set(new.tls_verify),
+        tls_fingerprint: Set(new.tls_fingerprint),
+        username: Set(new.username),
+        password_secret: Set(new.password),
+        poll_enabled: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    Ok(row.insert(db).await?)
+}
+
+/// Routers with polling switched on, in id order.
+pub async fn pollable(db: &DatabaseConnection) -> Result<Vec<router::Model>, DbError> {
+    Ok(router::Entity::find()
+        .filter(router::Column::PollEnabled.eq(true))
+        .order_by_asc(router::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub fn transport_name(transport: Transport) -> &'static str {
+    match transport {
+        Transport::Rest => "rest",
+        Transport::Api => "api",
+    }
+}
+
+/// Connection settings for a stored router. `global_tls_verify` is the setting a router
+/// without its own `tls_verify` follows.
+pub fn endpoint(
+    row: &router::Model,
+    global_tls_verify: bool,
+    timeout: std::time::Duration,
+) -> RouterEndpoint {
+    let transport = if row.transport == "api" {
+        Transport::Api
+    } else {
+        Transport::Rest
+    };
+    let mut endpoint = RouterEndpoint::new(
+        row.host.clone(),
+        transport,
+        row.tls,
+        row.username.clone(),
+        row.password_secret.clone(),
+    );
+    endpoint.port = row.port.and_then(|p| u16::try_from(p).ok());
+    endpoint.tls_verify = row.tls_verify.unwrap_or(global_tls_verify);
+    endpoint.tls_fingerprint = row.tls_fingerprint.clone();
+    endpoint.timeout = timeout;
+    endpoint
+}
+
+/// Marks these peers tracked and records their current counters as the baseline, in one
+/// transaction: accounting starts from the moment of import, never from bytes carried before.
+pub async fn import_peers(
+    db: &DatabaseConnection,
+    router_id: i32,
+    peers: &[WgPeer],
+    now: DateTime<Utc>,
+) -> Result<usize, DbError> {
+    let txn = db.begin().await?;
+    for seen in peers {
+        let row = peer::ActiveModel {
+            router_id: Set(router_id),
+            interface: Set(seen.interface.clone()),
+            public_key: Set(seen.public_key.clone()),
+            ros_id: Set(Some(seen.id.clone())),
+            name: Set(seen.name.clone()),
+            comment: Set(seen.comment.clone()),
+            allowed_address: Set(Some(seen.allowed_addresses.join(","))),
+            endpoint_address: Set(seen.endpoint.as_ref().map(|(host, _)| host.clone())),
+            tracked: Set(true),
+            disabled: Set(seen.disabled),
+            dynamic: Set(seen.dynamic),
+            missing_on_router: Set(false),
+            first_seen_at: Set(now),
+            last_listed_at: Set(Some(now)),
+            ..Default::default()
+        };
+        peer::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([
+                    peer::Column::RouterId,
+                    peer::Column::Interface,
+                    peer::Column::PublicKey,
+                ])
+                .update_columns([peer::Column::Tracked, peer::Column::RosId])
+                .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+        let stored = peer::Entity::find()
+            .filter(peer::Column::RouterId.eq(router_id))
+            .filter(peer::Column::Interface.eq(seen.interface.as_str()))
+            .filter(peer::Column::PublicKey.eq(seen.public_key.as_str()))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| {
+                DbError::Query(sea_orm::DbErr::RecordNotFound("imported peer".into()))
+            })?;
+        let baseline = peer_counter::ActiveModel {
+            peer_id: Set(stored.id),
+            rx: Set(i64::try_from(seen.rx).unwrap_or(i64::MAX)),
+            tx: Set(i64::try_from(seen.tx).unwrap_or(i64::MAX)),
+            polled_at: Set(now),
+            last_handshake_at: Set(crate::accounting::status::handshake_at(
+                now,
+                seen.last_handshake,
+            )),
+            last_rx_moved_at: Set(None),
+            total_rx: Set(0),
+            total_tx: Set(0),
+        };
+        // Re-importing a tracked peer keeps its baseline: its bytes are already being counted.
+        peer_counter::Entity::insert(baseline)
+            .on_conflict(
+                OnConflict::column(peer_counter::Column::PeerId)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(peers.len())
+}

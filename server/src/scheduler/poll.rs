@@ -1,0 +1,270 @@
+//! The poll job (SPEC §3): every router polled concurrently under a bound, each by its own
+//! task — so never two polls of one router at once — with a per-router timeout and
+//! exponential back-off while it fails (capped at 5 minutes). A task sleeps until its next
+//! slot after each poll, so a pause never turns into a burst of catch-up polls.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono_tz::Tz;
+use sea_orm::{DatabaseConnection, EntityTrait};
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
+
+use super::{Shutdown, sleep_or_shutdown};
+use crate::accounting::cycle::ResetDay;
+use crate::clock::Clock;
+use crate::db::entities::{router, settings as settings_entity};
+use crate::db::poll_commit::{
+    CommitError, PollReading, PollSummary, RollupSettings, commit_poll, record_failure,
+};
+use crate::db::{DbError, routers, settings};
+use crate::routeros::{RouterClient, RouterError, RouterOs};
+
+/// How many routers are polled at the same moment.
+pub const MAX_CONCURRENT_POLLS: usize = 32;
+/// Per-router time limit for the router calls of one poll (SPEC §3 default).
+pub const ROUTER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Back-off ceiling while a router keeps failing.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// How often the supervisor looks for added, removed or disabled routers.
+const RECONCILE_EVERY: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    #[error(transparent)]
+    Router(#[from] RouterError),
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    #[error(transparent)]
+    Commit(#[from] CommitError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("invalid setting: {0}")]
+    Setting(String),
+}
+
+/// The delay before the next attempt after `failures` consecutive failures.
+pub fn backoff(interval: Duration, failures: u32) -> Duration {
+    let factor = 2u32.saturating_pow(failures.min(16));
+    interval
+        .saturating_mul(factor)
+        .min(MAX_BACKOFF)
+        .max(interval)
+}
+
+/// Rollup settings from the settings row; an invalid stored value is an error, never a guess.
+pub fn rollup_settings(row: &settings_entity::Model) -> Result<RollupSettings, PollError> {
+    let timezone: Tz = row.timezone.parse().map_err(|_| {
+        PollError::Setting(format!("timezone {:?} is not an IANA name", row.timezone))
+    })?;
+    let reset_day = u32::try_from(row.reset_day)
+        .ok()
+        .and_then(|d| ResetDay::new(d).ok())
+        .ok_or_else(|| PollError::Setting(format!("reset_day {} is not 1–28", row.reset_day)))?;
+    Ok(RollupSettings {
+        timezone,
+        reset_day,
+    })
+}
+
+pub fn poll_interval(row: &settings_entity::Model) -> Duration {
+    Duration::from_secs(
+        u64::try_from(row.poll_interval_seconds)
+            .unwrap_or(30)
+            .max(5),
+    )
+}
+
+/// One poll of one router: resource (for reboot detection) and ONE peer list call, then one
+/// transaction. On failure the router's health records the error and no counter moves.
+pub async fn poll_once(
+    db: &DatabaseConnection,
+    router_id: i32,
+    client: &RouterClient,
+    identity: &str,
+    settings: RollupSettings,
+    clock: &dyn Clock,
+    timeout: Duration,
+) -> Result<PollSummary, PollError> {
+    let started = Instant::now();
+    let at = clock.now();
+    let read = async {
+        let resource = client.system_resource().await?;
+        let peers = client.list_peers().await?;
+        Ok::<_, RouterError>((resource, peers))
+    };
+    let outcome = match tokio::time::timeout(timeout, read).await {
+        Ok(Ok((resource, peers))) => {
+            let reading = PollReading {
+                at,
+                identity: identity.to_owned(),
+                resource,
+                peers,
+            };
+            commit_poll(db, router_id, &reading, settings, started.elapsed())
+                .await
+                .map_err(PollError::from)
+        }
+        Ok(Err(err)) => Err(PollError::Router(err)),
+        Err(_) => Err(PollError::Timeout(timeout)),
+    };
+    if let Err(err) = &outcome {
+        record_failure(db, router_id, at, started.elapsed(), &err.to_string()).await?;
+    }
+    outcome
+}
+
+/// Runs the poll job until shutdown: a supervisor that keeps one task per pollable router.
+pub async fn run(db: DatabaseConnection, clock: Arc<dyn Clock>, mut shutdown: Shutdown) {
+    let permits = Arc::new(Semaphore::new(MAX_CONCURRENT_POLLS));
+    let mut tasks: HashMap<i32, JoinHandle<()>> = HashMap::new();
+    loop {
+        match routers::pollable(&db).await {
+            Ok(rows) => {
+                let wanted: Vec<i32> = rows.iter().map(|r| r.id).collect();
+                tasks.retain(|id, task| {
+                    let keep = wanted.contains(id) && !task.is_finished();
+                    if !keep {
+                        task.abort();
+                    }
+                    keep
+                });
+                for row in rows {
+                    tasks.entry(row.id).or_insert_with(|| {
+                        tokio::spawn(router_task(
+                            db.clone(),
+                            row.id,
+                            clock.clone(),
+                            permits.clone(),
+                            shutdown.clone(),
+                        ))
+                    });
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "poll supervisor cannot list routers"),
+        }
+        if !sleep_or_shutdown(RECONCILE_EVERY, &mut shutdown).await {
+            break;
+        }
+    }
+    for (_, task) in tasks {
+        // Tasks see the same shutdown signal; wait so no transaction is cut mid-way.
+        let _ = task.await;
+    }
+}
+
+async fn router_task(
+    db: DatabaseConnection,
+    router_id: i32,
+    clock: Arc<dyn Clock>,
+    permits: Arc<Semaphore>,
+    mut shutdown: Shutdown,
+) {
+    let mut client: Option<(chrono::DateTime<chrono::Utc>, RouterClient, String)> = None;
+    let mut failures: u32 = 0;
+    loop {
+        let cycle_start = Instant::now();
+        let (interval, result) = match load(&db, router_id).await {
+            Ok(Some((row, settings_row))) => {
+                let interval = poll_interval(&settings_row);
+                let result = async {
+                    let rollup = rollup_settings(&settings_row)?;
+                    let _permit = permits.acquire().await.map_err(|_| {
+                        PollError::Setting("the poll job is shutting down".to_owned())
+                    })?;
+                    if client
+                        .as_ref()
+                        .is_none_or(|(stamp, _, _)| *stamp != row.updated_at)
+                    {
+                        let endpoint =
+                            routers::endpoint(&row, settings_row.router_tls_verify, ROUTER_TIMEOUT);
+                        let fresh = RouterClient::new(endpoint)?;
+                        let identity = tokio::time::timeout(ROUTER_TIMEOUT, fresh.identity())
+                            .await
+                            .map_err(|_| PollError::Timeout(ROUTER_TIMEOUT))??;
+                        client = Some((row.updated_at, fresh, identity));
+                    }
+                    let Some((_, active, identity)) = client.as_ref() else {
+                        return Err(PollError::Setting("no client".to_owned()));
+                    };
+                    poll_once(
+                        &db,
+                        router_id,
+                        active,
+                        identity,
+                        rollup,
+                        clock.as_ref(),
+                        ROUTER_TIMEOUT,
+                    )
+                    .await
+                }
+                .await;
+                (interval, result)
+            }
+            Ok(None) => return,
+            Err(err) => (Duration::from_secs(30), Err(PollError::Db(err))),
+        };
+        let delay = match result {
+            Ok(summary) => {
+                failures = 0;
+                tracing::debug!(router_id, ?summary, "poll committed");
+                interval.saturating_sub(cycle_start.elapsed())
+            }
+            Err(err) => {
+                failures = failures.saturating_add(1);
+                if matches!(err, PollError::Router(_) | PollError::Timeout(_)) && failures == 1 {
+                    // The login may be stale or the router rebooted: start the next try afresh.
+                    client = None;
+                }
+                let delay = backoff(interval, failures - 1);
+                tracing::warn!(router_id, error = %err, failures, retry_in = ?delay, "poll failed");
+                if !matches!(
+                    err,
+                    PollError::Router(_) | PollError::Timeout(_) | PollError::Commit(_)
+                ) {
+                    // Could not even record the failure (DB down): nothing more to do here.
+                }
+                delay
+            }
+        };
+        if !sleep_or_shutdown(delay, &mut shutdown).await {
+            return;
+        }
+    }
+}
+
+/// The router row (None when deleted or no longer polled) and the settings in force.
+async fn load(
+    db: &DatabaseConnection,
+    router_id: i32,
+) -> Result<Option<(router::Model, settings_entity::Model)>, DbError> {
+    let Some(row) = router::Entity::find_by_id(router_id).one(db).await? else {
+        return Ok(None);
+    };
+    if !row.poll_enabled {
+        return Ok(None);
+    }
+    Ok(Some((row, settings::load(db).await?)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let interval = Duration::from_secs(30);
+        assert_eq!(backoff(interval, 0), interval);
+        assert_eq!(backoff(interval, 1), Duration::from_secs(60));
+        assert_eq!(backoff(interval, 3), Duration::from_secs(240));
+        assert_eq!(backoff(interval, 4), MAX_BACKOFF);
+        assert_eq!(backoff(interval, u32::MAX), MAX_BACKOFF);
+        // An interval above the cap is never shortened by back-off.
+        assert_eq!(
+            backoff(Duration::from_secs(600), 2),
+            Duration::from_secs(600)
+        );
+    }
+}
