@@ -6,7 +6,7 @@ mod serve;
 use std::process::ExitCode;
 
 use clap::Parser;
-use server::config::{Cli, Command, Config};
+use server::config::{Cli, Command, Config, RouterAddArgs, RouterCommand};
 
 fn main() -> ExitCode {
     // `.env` sits between defaults and the real environment: dotenvy never overrides a
@@ -49,7 +49,45 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => serve::serve(config).await,
+        Command::Router(RouterCommand::Add(args)) => router_add(&config, args).await,
     }
+}
+
+async fn router_add(config: &Config, args: RouterAddArgs) -> anyhow::Result<()> {
+    use server::db::routers::NewRouter;
+    use server::routeros::Transport;
+    let transport = match args.transport.as_str() {
+        "rest" => Transport::Rest,
+        "api" => Transport::Api,
+        other => anyhow::bail!("--transport must be rest or api (got {other:?})"),
+    };
+    let password = std::env::var(&args.password_env)
+        .map_err(|_| anyhow::anyhow!("set the router password in {}", args.password_env))?;
+    let db = server::db::connect(&config.database).await?;
+    server::db::migrate(&db, &config.database).await?;
+    let new = NewRouter {
+        name: args.name,
+        host: args.host,
+        port: args.port,
+        transport,
+        tls: !args.no_tls,
+        tls_verify: args.no_tls_verify.then_some(false),
+        tls_fingerprint: args.tls_fingerprint,
+        username: args.username,
+        password,
+    };
+    let now = chrono::Utc::now();
+    let (row, info) = server::service::routers::add(&db, new, now).await?;
+    println!(
+        "added router {} (id {}): {} RouterOS {} on {}",
+        row.name, row.id, info.identity, info.version, info.board_name
+    );
+    if !args.no_import {
+        let count =
+            server::service::routers::import_default(&db, &row, &args.interfaces, now).await?;
+        println!("imported {count} peers; they are polled while `wgmik serve` runs");
+    }
+    Ok(())
 }
 
 /// Help and version go to stdout as usual; a usage error becomes one line naming the problem.

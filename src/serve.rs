@@ -1,11 +1,16 @@
-//! `wgmik serve`: connect and migrate the database, then serve the Leptos pages, server
-//! functions, static site and health probes on one port until a shutdown signal.
+//! `wgmik serve`: connect and migrate the database, start the background jobs (polling,
+//! retention), then serve the Leptos pages, server functions, static site and health probes on
+//! one port until a shutdown signal, and let the jobs finish what they are doing.
 
 use anyhow::Context as _;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
+use std::sync::Arc;
+use std::time::Duration;
+
+use server::clock::{Clock, SystemClock};
 use server::config::Config;
 use server::state::AppState;
 use tower_http::trace::TraceLayer;
@@ -36,6 +41,21 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .site_addr(bound)
         .build();
 
+    let (stop_jobs, jobs_shutdown) = tokio::sync::watch::channel(false);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let jobs = [
+        tokio::spawn(server::scheduler::poll::run(
+            db.clone(),
+            clock.clone(),
+            jobs_shutdown.clone(),
+        )),
+        tokio::spawn(server::scheduler::retention::run(
+            db.clone(),
+            clock,
+            jobs_shutdown,
+        )),
+    ];
+
     let state = AppState::new(db.clone(), config.clone());
     let routes = generate_route_list(app::App);
     let app = Router::new()
@@ -62,6 +82,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("web server failed")?;
+    // Let the jobs finish the transaction in flight (a poll commit takes well under this).
+    let _ = stop_jobs.send(true);
+    for job in jobs {
+        if tokio::time::timeout(Duration::from_secs(15), job)
+            .await
+            .is_err()
+        {
+            tracing::warn!("a background job did not stop within 15 s");
+        }
+    }
     db.close().await.ok();
     tracing::info!("wgmik stopped");
     Ok(())

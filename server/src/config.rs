@@ -23,6 +23,54 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
+    /// Manage routers from the command line (until the wizard and the API land).
+    #[command(subcommand)]
+    Router(RouterCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RouterCommand {
+    /// Test the connection, store the router and import its peers (dynamic and outbound peers
+    /// are skipped, as in the wizard). The password comes from WGMIK_ROUTER_PASSWORD, never a
+    /// flag, so it does not show in the process list.
+    Add(RouterAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RouterAddArgs {
+    /// A name for the router, unique in wgmik.
+    #[arg(long)]
+    pub name: String,
+    /// Host name or IP address of the router.
+    #[arg(long)]
+    pub host: String,
+    /// `rest` (HTTPS or HTTP) or `api` (binary API, API-SSL with TLS).
+    #[arg(long, default_value = "rest")]
+    pub transport: String,
+    /// Port; default 443 (REST HTTPS), 80 (REST HTTP), 8729 (API-SSL) or 8728 (API).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Connect without TLS (REST over HTTP, plain API).
+    #[arg(long)]
+    pub no_tls: bool,
+    /// Accept any certificate (self-signed routers without a pinned fingerprint).
+    #[arg(long)]
+    pub no_tls_verify: bool,
+    /// Pin the router certificate's SHA-256 fingerprint (hex) instead of verifying its chain.
+    #[arg(long)]
+    pub tls_fingerprint: Option<String>,
+    /// RouterOS user (group with read,api,rest-api; add write to enforce quotas).
+    #[arg(long)]
+    pub username: String,
+    /// The password, read from this variable.
+    #[arg(long = "password-env", default_value = "WGMIK_ROUTER_PASSWORD")]
+    pub password_env: String,
+    /// Import only these interfaces' peers (repeatable); default all interfaces.
+    #[arg(long = "interface")]
+    pub interfaces: Vec<String>,
+    /// Store the router without importing peers.
+    #[arg(long)]
+    pub no_import: bool,
 }
 
 /// Flags shared by every subcommand. Each one can also come from the environment or `.env`.

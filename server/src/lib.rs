@@ -9,4 +9,5 @@ pub mod http;
 pub mod logging;
 pub mod routeros;
 pub mod scheduler;
+pub mod service;
 pub mod state;

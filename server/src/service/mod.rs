@@ -1,0 +1,4 @@
+//! Operations shared by every front door (CLI now; the JSON API and the UI's server functions
+//! later), so each rule lives in one place.
+
+pub mod routers;
