@@ -6,6 +6,7 @@ pub mod poll_commit;
 pub mod routers;
 pub mod settings;
 pub mod testing;
+pub mod usage;
 
 use std::path::Path;
 use std::time::Duration;
