@@ -269,15 +269,20 @@ impl RouterHandle {
 
     /// The same as a struct; serialises with keys in the documented order.
     pub fn info(&self) -> RouterInfo {
+        // One lock for both fields: a std mutex is not re-entrant.
+        let (identity, password) = {
+            let st = self.shared.lock();
+            (st.identity.clone(), st.password.clone())
+        };
         RouterInfo {
             router: self.index,
-            identity: self.shared.lock().identity.clone(),
+            identity,
             rest_http: self.rest_http,
             rest_https: self.rest_https,
             api: self.api,
             api_ssl: self.api_ssl,
             user: self.user.clone(),
-            password: self.shared.lock().password.clone(),
+            password,
             tls_sha256: self.tls_sha256.clone(),
         }
     }

@@ -308,29 +308,27 @@ impl RouterState {
                 continue;
             }
             let outbound = !p.endpoint_address.is_empty();
-            for s in from_s + 1..=to_s {
-                let handshook = Step {
-                    seed,
-                    uid: p.uid,
-                    profile: p.profile,
-                    outbound,
-                    keepalive_s: p.persistent_keepalive,
-                    state: &mut p.traffic,
-                    rx: &mut p.rx,
-                    tx: &mut p.tx,
-                }
-                .second(s);
-                if handshook && p.current_endpoint.is_none() {
-                    p.current_endpoint = Some(if outbound {
-                        (p.endpoint_address.clone(), p.endpoint_port)
-                    } else {
-                        let h = mix2(p.uid, 0xE);
-                        (
-                            format!("203.0.113.{}", 1 + h % 250),
-                            1024 + (h >> 16) as u16 % 60000,
-                        )
-                    });
-                }
+            let handshook = Step {
+                seed,
+                uid: p.uid,
+                profile: p.profile,
+                outbound,
+                keepalive_s: p.persistent_keepalive,
+                state: &mut p.traffic,
+                rx: &mut p.rx,
+                tx: &mut p.tx,
+            }
+            .span(from_s, to_s);
+            if handshook && p.current_endpoint.is_none() {
+                p.current_endpoint = Some(if outbound {
+                    (p.endpoint_address.clone(), p.endpoint_port)
+                } else {
+                    let h = mix2(p.uid, 0xE);
+                    (
+                        format!("203.0.113.{}", 1 + h % 250),
+                        1024 + (h >> 16) as u16 % 60000,
+                    )
+                });
             }
         }
     }

@@ -75,7 +75,7 @@ impl Step<'_> {
         let (mut rx, mut tx) = match self.profile {
             TrafficProfile::NeverConnected | TrafficProfile::Silent => return false,
             TrafficProfile::DeadOutbound => {
-                if (s + self.uid).is_multiple_of(RETRY_SECS) {
+                if (s + self.uid % RETRY_SECS).is_multiple_of(RETRY_SECS) {
                     self.tx.carry(HANDSHAKE_INIT);
                 }
                 return false;
@@ -153,6 +153,78 @@ impl Step<'_> {
         handshook
     }
 
+    /// Moves the seconds `from_s + 1 ..= to_s`; returns whether any handshake completed.
+    /// Profiles with a closed form (silent, never connected, dead outbound, constant) cost
+    /// O(1) however long the span, so tests can jump months; the others step each second.
+    pub fn span(self, from_s: u64, to_s: u64) -> bool {
+        if to_s <= from_s {
+            return false;
+        }
+        match self.profile {
+            TrafficProfile::NeverConnected | TrafficProfile::Silent => false,
+            TrafficProfile::DeadOutbound => {
+                let u = self.uid % RETRY_SECS;
+                // Seconds s in (from, to] with (s + u) divisible by RETRY_SECS.
+                let n = (to_s + u) / RETRY_SECS - (from_s + u) / RETRY_SECS;
+                self.tx.carry(n * HANDSHAKE_INIT);
+                false
+            }
+            TrafficProfile::Constant {
+                rx_per_sec,
+                tx_per_sec,
+            } => {
+                let n = to_s - from_s;
+                self.rx.carry(rx_per_sec.saturating_mul(n));
+                self.tx.carry(tx_per_sec.saturating_mul(n));
+                if rx_per_sec + tx_per_sec == 0 {
+                    return false;
+                }
+                let first = from_s + 1;
+                let mut handshook = false;
+                let mut hs = match self.state.handshake_s {
+                    Some(hs) if !self.needs_handshake(first) => hs,
+                    _ => {
+                        handshook = true;
+                        first
+                    }
+                };
+                let more = (to_s - hs) / REKEY_SECS;
+                handshook |= more > 0;
+                hs += more * REKEY_SECS;
+                self.state.handshake_s = Some(hs);
+                self.state.session_lost = false;
+                handshook
+            }
+            _ => {
+                let Step {
+                    seed,
+                    uid,
+                    profile,
+                    outbound,
+                    keepalive_s,
+                    state,
+                    rx,
+                    tx,
+                } = self;
+                let mut handshook = false;
+                for s in from_s + 1..=to_s {
+                    handshook |= Step {
+                        seed,
+                        uid,
+                        profile,
+                        outbound,
+                        keepalive_s,
+                        state: &mut *state,
+                        rx: &mut *rx,
+                        tx: &mut *tx,
+                    }
+                    .second(s);
+                }
+                handshook
+            }
+        }
+    }
+
     fn needs_handshake(&self, s: u64) -> bool {
         self.state.session_lost
             || self
@@ -227,6 +299,67 @@ mod tests {
         let (rx, tx, st) = run(TrafficProfile::NeverConnected, false, 1000);
         assert_eq!((rx.value, tx.value), (0, 0));
         assert!(st.handshake_s.is_none());
+    }
+
+    /// The closed forms agree with stepping second by second.
+    #[test]
+    fn spans_match_seconds() {
+        for profile in [
+            TrafficProfile::DeadOutbound,
+            TrafficProfile::Constant {
+                rx_per_sec: 7,
+                tx_per_sec: 0,
+            },
+            TrafficProfile::Silent,
+            TrafficProfile::Light,
+        ] {
+            for uid in [0u64, 3, u64::MAX] {
+                let (mut rx, mut tx, mut st) = (
+                    Counter::default(),
+                    Counter::default(),
+                    TrafficState::default(),
+                );
+                let (mut rx2, mut tx2, mut st2) = (
+                    Counter::default(),
+                    Counter::default(),
+                    TrafficState::default(),
+                );
+                let mut t = 0;
+                for chunk in [1u64, 4, 119, 120, 121, 500, 3] {
+                    Step {
+                        seed: 1,
+                        uid,
+                        profile,
+                        outbound: true,
+                        keepalive_s: 0,
+                        state: &mut st,
+                        rx: &mut rx,
+                        tx: &mut tx,
+                    }
+                    .span(t, t + chunk);
+                    for s in t + 1..=t + chunk {
+                        Step {
+                            seed: 1,
+                            uid,
+                            profile,
+                            outbound: true,
+                            keepalive_s: 0,
+                            state: &mut st2,
+                            rx: &mut rx2,
+                            tx: &mut tx2,
+                        }
+                        .second(s);
+                    }
+                    t += chunk;
+                    assert_eq!(
+                        (rx.value, tx.value),
+                        (rx2.value, tx2.value),
+                        "{profile:?} uid {uid} at {t}"
+                    );
+                    assert_eq!(st.handshake_s, st2.handshake_s, "{profile:?} at {t}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -88,7 +88,7 @@ fn get_list(st: &mut RouterState, menu: Menu, query: Option<&str>) -> Result<Ans
         proplist_mask(fields, proplist, &st.version, true).map_err(|e| Answer::bad_request(&e))?;
     let mut q = Query::default();
     for (k, v) in &pairs {
-        if !k.starts_with('.') {
+        if k == ".id" || !k.starts_with('.') {
             q.push_eq(k, v, fields);
         }
     }
@@ -305,7 +305,7 @@ fn post_print(st: &mut RouterState, menu: Menu, body: &[u8]) -> Result<Answer, A
     // Any other key is a filter, like GET's query parameters.
     if let Value::Object(map) = &v {
         for (k, val) in map {
-            if !k.starts_with('.') {
+            if k == ".id" || !k.starts_with('.') {
                 q.push_eq(k, val.as_str().unwrap_or(""), fields);
             }
         }
