@@ -1,7 +1,8 @@
 //! Benchmark of the RouterOS client against an in-process simulator with 10,000 peers.
 //!
 //! Run: `cargo run --release -p server --example routeros_bench`. Prints one JSON line per
-//! transport: client parse time per peer (timed apart from I/O, on a reply fetched once),
+//! transport: client parse time per peer (timed apart from I/O, on a reply fetched once, the
+//! fastest of 20 runs; for the API it includes decoding the wire bytes into sentences),
 //! full-poll latency p50/p95 (`list_peers`: request, simulator, transfer, decode, parse) and the
 //! process's peak RSS so far (VmHWM; the simulator lives in the same process, so this is an
 //! upper bound for the client). Targets: <= 2 us/peer parsing, a full poll < 100 ms.

@@ -269,97 +269,114 @@ pub fn parse_peer<'a, K: AsRef<str>>(
     router: &str,
     fields: impl IntoIterator<Item = (K, Value<'a>)>,
 ) -> Result<WgPeer, RouterError> {
-    #[derive(Default)]
-    struct Slots<'a> {
-        id: Option<Value<'a>>,
-        interface: Option<Value<'a>>,
-        public_key: Option<Value<'a>>,
-        name: Option<Value<'a>>,
-        comment: Option<Value<'a>>,
-        allowed: Option<Value<'a>>,
-        ep_addr: Option<Value<'a>>,
-        ep_port: Option<Value<'a>>,
-        cur_addr: Option<Value<'a>>,
-        cur_port: Option<Value<'a>>,
-        rx: Option<Value<'a>>,
-        tx: Option<Value<'a>>,
-        handshake: Option<Value<'a>>,
-        disabled: Option<Value<'a>>,
-        dynamic: Option<Value<'a>>,
-        responder: Option<Value<'a>>,
-        is_responder: Option<Value<'a>>,
-        keepalive: Option<Value<'a>>,
-    }
-    let mut s = Slots::default();
+    let mut slots = PeerSlots::default();
     for (key, value) in fields {
-        let slot = match key.as_ref() {
-            ".id" => &mut s.id,
-            "interface" => &mut s.interface,
-            "public-key" => &mut s.public_key,
-            "name" => &mut s.name,
-            "comment" => &mut s.comment,
-            "allowed-address" => &mut s.allowed,
-            "endpoint-address" => &mut s.ep_addr,
-            "endpoint-port" => &mut s.ep_port,
-            "current-endpoint-address" => &mut s.cur_addr,
-            "current-endpoint-port" => &mut s.cur_port,
-            "rx" => &mut s.rx,
-            "tx" => &mut s.tx,
-            "last-handshake" => &mut s.handshake,
-            "disabled" => &mut s.disabled,
-            "dynamic" => &mut s.dynamic,
-            "responder" => &mut s.responder,
-            "is-responder" => &mut s.is_responder,
-            "persistent-keepalive" => &mut s.keepalive,
-            _ => continue,
-        };
-        *slot = Some(value);
+        if let Some(slot) = slots.slot(key.as_ref()) {
+            *slot = Some(value);
+        }
     }
-    let c = Ctx { router };
-    let endpoint = match non_empty(c.text("endpoint-address", s.ep_addr)?) {
-        Some(addr) => Some((addr, c.port("endpoint-port", s.ep_port)?.unwrap_or(0))),
-        None => None,
-    };
-    let current_endpoint = match non_empty(c.text("current-endpoint-address", s.cur_addr)?) {
-        Some(addr) => Some((
-            addr,
-            c.port("current-endpoint-port", s.cur_port)?.unwrap_or(0),
-        )),
-        None => None,
-    };
-    let responder = match s.responder {
-        Some(v) => c.flag("responder", Some(v))?,
-        None => c.flag("is-responder", s.is_responder)?,
-    };
-    let allowed_addresses = c
-        .text("allowed-address", s.allowed)?
-        .map(|a| {
-            a.split(',')
-                .map(str::trim)
-                .filter(|x| !x.is_empty())
-                .map(str::to_owned)
-                .collect()
+    slots.finish(router)
+}
+
+/// A peer's fields, gathered before they are checked. The JSON reader fills it straight from
+/// the reply (no per-peer list of pairs), the API reader through [`parse_peer`].
+#[derive(Default)]
+pub struct PeerSlots<'a> {
+    id: Option<Value<'a>>,
+    interface: Option<Value<'a>>,
+    public_key: Option<Value<'a>>,
+    name: Option<Value<'a>>,
+    comment: Option<Value<'a>>,
+    allowed: Option<Value<'a>>,
+    ep_addr: Option<Value<'a>>,
+    ep_port: Option<Value<'a>>,
+    cur_addr: Option<Value<'a>>,
+    cur_port: Option<Value<'a>>,
+    rx: Option<Value<'a>>,
+    tx: Option<Value<'a>>,
+    handshake: Option<Value<'a>>,
+    disabled: Option<Value<'a>>,
+    dynamic: Option<Value<'a>>,
+    responder: Option<Value<'a>>,
+    is_responder: Option<Value<'a>>,
+    keepalive: Option<Value<'a>>,
+}
+
+impl<'a> PeerSlots<'a> {
+    /// Where the field named `key` goes; `None` for fields we do not use.
+    pub fn slot(&mut self, key: &str) -> Option<&mut Option<Value<'a>>> {
+        Some(match key {
+            ".id" => &mut self.id,
+            "interface" => &mut self.interface,
+            "public-key" => &mut self.public_key,
+            "name" => &mut self.name,
+            "comment" => &mut self.comment,
+            "allowed-address" => &mut self.allowed,
+            "endpoint-address" => &mut self.ep_addr,
+            "endpoint-port" => &mut self.ep_port,
+            "current-endpoint-address" => &mut self.cur_addr,
+            "current-endpoint-port" => &mut self.cur_port,
+            "rx" => &mut self.rx,
+            "tx" => &mut self.tx,
+            "last-handshake" => &mut self.handshake,
+            "disabled" => &mut self.disabled,
+            "dynamic" => &mut self.dynamic,
+            "responder" => &mut self.responder,
+            "is-responder" => &mut self.is_responder,
+            "persistent-keepalive" => &mut self.keepalive,
+            _ => return None,
         })
-        .unwrap_or_default();
-    Ok(WgPeer {
-        id: c.required(".id", s.id)?.into_owned(),
-        interface: c.required("interface", s.interface)?.into_owned(),
-        public_key: c.required("public-key", s.public_key)?.into_owned(),
-        name: non_empty(c.text("name", s.name)?),
-        comment: non_empty(c.text("comment", s.comment)?),
-        allowed_addresses,
-        endpoint,
-        current_endpoint,
-        rx: c.required_u64("rx", s.rx)?,
-        tx: c.required_u64("tx", s.tx)?,
-        last_handshake: c.duration("last-handshake", s.handshake)?,
-        disabled: c.flag("disabled", s.disabled)?.unwrap_or(false),
-        dynamic: c.flag("dynamic", s.dynamic)?.unwrap_or(false),
-        responder,
-        persistent_keepalive: c
-            .duration("persistent-keepalive", s.keepalive)?
-            .filter(|d| !d.is_zero()),
-    })
+    }
+
+    /// Checks and converts the gathered fields.
+    pub fn finish(self, router: &str) -> Result<WgPeer, RouterError> {
+        let s = self;
+        let c = Ctx { router };
+        let endpoint = match non_empty(c.text("endpoint-address", s.ep_addr)?) {
+            Some(addr) => Some((addr, c.port("endpoint-port", s.ep_port)?.unwrap_or(0))),
+            None => None,
+        };
+        let current_endpoint = match non_empty(c.text("current-endpoint-address", s.cur_addr)?) {
+            Some(addr) => Some((
+                addr,
+                c.port("current-endpoint-port", s.cur_port)?.unwrap_or(0),
+            )),
+            None => None,
+        };
+        let responder = match s.responder {
+            Some(v) => c.flag("responder", Some(v))?,
+            None => c.flag("is-responder", s.is_responder)?,
+        };
+        let allowed_addresses = c
+            .text("allowed-address", s.allowed)?
+            .map(|a| {
+                a.split(',')
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(WgPeer {
+            id: c.required(".id", s.id)?.into_owned(),
+            interface: c.required("interface", s.interface)?.into_owned(),
+            public_key: c.required("public-key", s.public_key)?.into_owned(),
+            name: non_empty(c.text("name", s.name)?),
+            comment: non_empty(c.text("comment", s.comment)?),
+            allowed_addresses,
+            endpoint,
+            current_endpoint,
+            rx: c.required_u64("rx", s.rx)?,
+            tx: c.required_u64("tx", s.tx)?,
+            last_handshake: c.duration("last-handshake", s.handshake)?,
+            disabled: c.flag("disabled", s.disabled)?.unwrap_or(false),
+            dynamic: c.flag("dynamic", s.dynamic)?.unwrap_or(false),
+            responder,
+            persistent_keepalive: c
+                .duration("persistent-keepalive", s.keepalive)?
+                .filter(|d| !d.is_zero()),
+        })
+    }
 }
 
 /// One WireGuard interface from its fields.
