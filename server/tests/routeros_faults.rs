@@ -23,6 +23,10 @@ fn quick(mut e: RouterEndpoint) -> RouterClient {
 async fn timed_list(c: &RouterClient) -> Result<usize, RouterError> {
     let start = Instant::now();
     let result = c.list_peers().await.map(|p| p.len());
+    if let Err(e) = &result {
+        // What the admin would read (run with --nocapture to review the wording).
+        eprintln!("{:?} {}: {e}", c.endpoint().transport, c.endpoint().tls);
+    }
     assert!(
         start.elapsed() < TIMEOUT + Duration::from_millis(1000),
         "{:?}",

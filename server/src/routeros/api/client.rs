@@ -276,9 +276,11 @@ async fn login(conn: &Connection, ep: &RouterEndpoint) -> Result<(), RouterError
                 Err(RouterError::Trap { category, message })
             }
         }
-        Err(RouterError::Protocol(m)) if !ep.tls => Err(RouterError::Protocol(format!(
-            "{m} during login (if this port is API-SSL, turn TLS on)"
-        ))),
+        Err(RouterError::Protocol(m)) if !ep.tls && m.contains("closed") => {
+            Err(RouterError::Protocol(format!(
+                "{m} during login (if this port is API-SSL, turn TLS on)"
+            )))
+        }
         Err(e) => Err(e),
     }
 }
