@@ -251,3 +251,48 @@ async fn concurrent_calls_share_one_api_session() {
     }
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recreated_peer_gets_a_new_id_and_reset_counters_read_back() {
+    let sim = sim("7.18.2", 4).await;
+    let h = sim.router(0);
+    for mode in MODES {
+        sim.advance(Duration::from_secs(60));
+        let c = client(h, mode);
+        let before = c.list_peers().await.unwrap();
+        let key = before[1].public_key.clone();
+        let old_id = before[1].id.clone();
+        assert!(h.recreate_peer(&key));
+        let after = c.list_peers().await.unwrap();
+        let fresh = after.iter().find(|p| p.public_key == key).unwrap();
+        if fresh.id != old_id {
+            // The poller's path: the write fails with NoSuchItem, it re-reads, retries.
+            assert!(matches!(
+                c.set_peer_disabled(&old_id, true).await,
+                Err(RouterError::NoSuchItem { .. })
+            ));
+        }
+        c.set_peer_disabled(&fresh.id, true).await.unwrap();
+        c.set_peer_disabled(&fresh.id, false).await.unwrap();
+        // A counter reset reads back as a lower value, never as an error.
+        let key0 = after[0].public_key.clone();
+        let rx0 = after[0].rx;
+        assert!(h.reset_peer(&key0));
+        let reset = c.list_peers().await.unwrap();
+        let p0 = reset.iter().find(|p| p.public_key == key0).unwrap();
+        assert!(p0.rx <= rx0, "{mode:?}");
+        assert_eq!(
+            (p0.rx, p0.tx),
+            {
+                let s = h
+                    .peers()
+                    .into_iter()
+                    .find(|s| s.public_key == key0)
+                    .unwrap();
+                (s.rx, s.tx)
+            },
+            "{mode:?}"
+        );
+    }
+    sim.shutdown().await;
+}
