@@ -116,6 +116,7 @@ try {
       const errors = [];
       page.on("pageerror", (err) => errors.push(String(err)));
       page.on("console", (msg) => msg.type() === "error" && errors.push(msg.text()));
+      page.on("response", (res) => res.status() >= 400 && errors.push(`${res.status()} ${res.url()}`));
       const response = await page.goto(base + "/");
       assert(response.status() === 200, `status ${response.status()}`);
       const result = page.locator("#db-check-result");
@@ -138,8 +139,24 @@ try {
         5_000,
         "the ECharts canvas",
       );
-      const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-      assert(bg === "oklch(0.985 0.002 247.839)" || bg === "rgb(249, 250, 251)", `body bg ${bg}`);
+      // Design tokens applied: a gray-50 page (Tailwind 4 reports it in lab/oklch, so
+      // compare against an element styled with the same token) and a white card.
+      const colors = await page.evaluate(() => {
+        const probe = document.createElement("div");
+        probe.className = "bg-gray-50";
+        document.body.appendChild(probe);
+        const token = getComputedStyle(probe).backgroundColor;
+        probe.remove();
+        const card = document.querySelector("section.rounded-xl");
+        return {
+          body: getComputedStyle(document.body).backgroundColor,
+          token,
+          card: card && getComputedStyle(card).backgroundColor,
+        };
+      });
+      assert(colors.body === colors.token, `body ${colors.body} is not gray-50 ${colors.token}`);
+      assert(!/rgba\(0, 0, 0, 0\)/.test(colors.token), "Tailwind CSS not loaded");
+      assert(/rgb\(255, 255, 255\)|lab\(100 0 0\)|oklch\(1 0 0\)/.test(colors.card), `card ${colors.card}`);
       await page.screenshot({ path: join(output, `home-${label}.png`), fullPage: true });
       assert(errors.length === 0, `browser errors: ${errors.join(" | ")}`);
       await page.close();
