@@ -194,3 +194,38 @@ async fn seeded_runs_repeat_however_time_is_sliced() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+/// A reply the client cannot use (cut-off JSON, a reserved length byte) books no read: the
+/// bytes stay pending, so a later reset makes them unobservable, as they truly are.
+#[tokio::test]
+async fn malformed_replies_book_no_read() {
+    let sim = start(cfg(4)).await;
+    let r = sim.router(0).clone();
+    read_rest(&r).await;
+    sim.advance(Duration::from_secs(60));
+    let pending = |r: &RouterHandle| -> u64 {
+        r.ledger()
+            .iter()
+            .map(|e| e.carried_rx - e.before_first_read_rx - e.observed_rx - e.unobservable_rx)
+            .sum()
+    };
+    let before = pending(&r);
+    assert!(before > 0, "traffic moved");
+
+    r.set_fault(Fault::MalformedRest);
+    let http = rest(&r, "GET", "/rest/interface/wireguard/peers", None).await;
+    assert_eq!(http.status, 200);
+    assert!(serde_json::from_str::<serde_json::Value>(&http.body).is_err());
+    let mut api = api_login(&r).await;
+    r.set_fault(Fault::MalformedApi);
+    api.send(&["/interface/wireguard/peers/print"]).await;
+    // The server answers garbage and hangs up; give it the time to do so before clearing.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    r.clear_faults();
+    assert_eq!(pending(&r), before, "a malformed reply booked a read");
+
+    // The next good read sees all of it.
+    read_rest(&r).await;
+    assert_eq!(pending(&r), 0);
+    sim.shutdown().await;
+}

@@ -32,10 +32,8 @@ pub(crate) async fn serve_conn<S: AsyncRead + AsyncWrite + Unpin>(
         }
         let req = Request::parse(&words);
         let mut reply = Reply::new(req.tag.clone());
-        let after = {
-            let mut st = router.lock();
-            handle(&mut st, &req, logged_in, &mut reply)
-        };
+        // Faults act before the command runs, so a reply the client never gets (garbage, or
+        // one it gave up waiting for) books no read in the ledger.
         let faults = router.faults();
         if let Some(d) = faults.slow() {
             tokio::select! {
@@ -49,6 +47,10 @@ pub(crate) async fn serve_conn<S: AsyncRead + AsyncWrite + Unpin>(
             let _ = w.flush().await;
             return;
         }
+        let after = {
+            let mut st = router.lock();
+            handle(&mut st, &req, logged_in, &mut reply)
+        };
         if w.write_all(&reply.out).await.is_err() || w.flush().await.is_err() {
             return;
         }
