@@ -1,0 +1,139 @@
+//! The retention job on both backends: raw samples older than the retention setting and hourly
+//! rollups older than 400 days go, in several bounded batches; everything newer, and every
+//! daily and monthly row, stays.
+#![allow(clippy::unwrap_used)]
+
+use chrono::{TimeDelta, TimeZone, Utc};
+use sea_orm::{EntityTrait, PaginatorTrait, Set};
+use server::db::entities::{raw_sample, usage_daily, usage_hourly};
+use server::db::routers::{NewRouter, create, import_peers};
+use server::db::testing::all_backends;
+use server::routeros::{Transport, WgPeer};
+use server::scheduler::retention::{BATCH, run_once};
+
+#[tokio::test]
+async fn removes_only_what_is_past_retention() {
+    let now = Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap();
+    for test_db in all_backends("retention").await {
+        let db = &test_db.db;
+        let b = test_db.backend;
+        let mut settings = server::db::settings::load(db).await.unwrap();
+        settings.raw_retention_days = 3;
+        server::db::settings::save(db, settings, now).await.unwrap();
+        let router = create(
+            db,
+            NewRouter {
+                name: "r".into(),
+                host: "192.0.2.1".into(),
+                port: None,
+                transport: Transport::Api,
+                tls: false,
+                tls_verify: None,
+                tls_fingerprint: None,
+                username: "u".into(),
+                password: "p".into(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let peer = WgPeer {
+            id: "*1".into(),
+            interface: "wg0".into(),
+            public_key: "K".into(),
+            name: None,
+            comment: None,
+            allowed_addresses: vec![],
+            endpoint: None,
+            current_endpoint: None,
+            rx: 0,
+            tx: 0,
+            last_handshake: None,
+            disabled: false,
+            dynamic: false,
+            responder: None,
+            persistent_keepalive: None,
+        };
+        import_peers(db, router.id, &[peer], now).await.unwrap();
+        let peer_id = server::db::entities::peer::Entity::find()
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+
+        // More old samples than one batch holds, one a second before the cutoff, some newer.
+        let old = usize::try_from(BATCH).unwrap() + 1_500;
+        let cutoff = now - TimeDelta::days(3);
+        let sample = |at| raw_sample::ActiveModel {
+            peer_id: Set(peer_id),
+            at: Set(at),
+            rx_counter: Set(1),
+            tx_counter: Set(1),
+            delta_rx: Set(1),
+            delta_tx: Set(1),
+            last_handshake_at: Set(None),
+            ..Default::default()
+        };
+        let mut rows: Vec<_> = (0..old)
+            .map(|i| sample(cutoff - TimeDelta::seconds(1 + i64::try_from(i).unwrap())))
+            .collect();
+        rows.extend((0..10).map(|i| sample(cutoff + TimeDelta::seconds(i))));
+        for chunk in rows.chunks(1000) {
+            raw_sample::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(db)
+                .await
+                .unwrap();
+        }
+        let hour = |days: i64, rx: i64| usage_hourly::ActiveModel {
+            peer_id: Set(peer_id),
+            hour_start: Set(now - TimeDelta::days(days)),
+            rx: Set(rx),
+            tx: Set(rx),
+        };
+        usage_hourly::Entity::insert_many([hour(401, 1), hour(400, 2), hour(399, 3), hour(1, 4)])
+            .exec_without_returning(db)
+            .await
+            .unwrap();
+        usage_daily::Entity::insert(usage_daily::ActiveModel {
+            peer_id: Set(peer_id),
+            day: Set(chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()),
+            rx: Set(5),
+            tx: Set(5),
+        })
+        .exec_without_returning(db)
+        .await
+        .unwrap();
+
+        let removed = run_once(db, now).await.unwrap();
+        assert_eq!(removed.raw_samples, u64::try_from(old).unwrap(), "{b:?}");
+        assert_eq!(
+            removed.hourly_rows, 1,
+            "{b:?}: only the row older than 400 days"
+        );
+        assert_eq!(
+            raw_sample::Entity::find().count(db).await.unwrap(),
+            10,
+            "{b:?}"
+        );
+        let mut kept: Vec<i64> = usage_hourly::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|h| h.rx)
+            .collect();
+        kept.sort_unstable();
+        assert_eq!(kept, [2, 3, 4], "{b:?}");
+        assert_eq!(
+            usage_daily::Entity::find().count(db).await.unwrap(),
+            1,
+            "{b:?}"
+        );
+
+        // A second pass finds nothing.
+        let again = run_once(db, now).await.unwrap();
+        assert_eq!((again.raw_samples, again.hourly_rows), (0, 0), "{b:?}");
+        test_db.cleanup().await;
+    }
+}
