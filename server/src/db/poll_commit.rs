@@ -8,7 +8,7 @@
 //! next one measures from the previous baseline and counts the same bytes once), and a crash
 //! after COMMIT loses nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -16,7 +16,7 @@ use chrono_tz::Tz;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use super::DbError;
@@ -97,7 +97,16 @@ pub async fn commit_poll(
     settings: RollupSettings,
     poll_duration: Duration,
 ) -> Result<PollSummary, CommitError> {
-    let txn = db.begin().await?;
+    // SQLite: take the write lock at BEGIN. A deferred transaction reads first and then
+    // upgrades, and in WAL mode that upgrade fails at once with SQLITE_BUSY (or BUSY_SNAPSHOT
+    // when another poll committed since the read) instead of waiting out the busy timeout, so
+    // concurrent polls of different routers failed. PostgreSQL ignores the mode.
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        })
+        .await?;
     let summary = write_poll(&txn, router_id, reading, settings, poll_duration).await?;
     txn.commit().await?;
     Ok(summary)
@@ -149,7 +158,7 @@ async fn write_poll(
     let mut samples = Vec::new();
     let mut resets = Vec::new();
     let mut usages = Vec::new();
-    let mut listed_ids = Vec::with_capacity(known.len());
+    let mut listed_ids = HashSet::with_capacity(known.len());
 
     for seen in &reading.peers {
         let key = (seen.interface.clone(), seen.public_key.clone());
@@ -158,7 +167,7 @@ async fn write_poll(
             peer_rows.push(new_peer_row(router_id, seen, at));
             continue;
         };
-        listed_ids.push(existing.id);
+        listed_ids.insert(existing.id);
         if metadata_changed(existing, seen) {
             peer_rows.push(updated_peer_row(existing, seen, at));
         }
@@ -327,7 +336,8 @@ fn metadata_changed(existing: &peer::Model, seen: &WgPeer) -> bool {
         || existing.missing_on_router
 }
 
-fn new_peer_row(router_id: i32, seen: &WgPeer, at: DateTime<Utc>) -> peer::ActiveModel {
+/// A peer row as listed by the router, untracked; the import marks it tracked.
+pub(crate) fn new_peer_row(router_id: i32, seen: &WgPeer, at: DateTime<Utc>) -> peer::ActiveModel {
     peer::ActiveModel {
         router_id: Set(router_id),
         interface: Set(seen.interface.clone()),

@@ -101,23 +101,8 @@ pub async fn import_peers(
 ) -> Result<usize, DbError> {
     let txn = db.begin().await?;
     for seen in peers {
-        let row = peer::ActiveModel {
-            router_id: Set(router_id),
-            interface: Set(seen.interface.clone()),
-            public_key: Set(seen.public_key.clone()),
-            ros_id: Set(Some(seen.id.clone())),
-            name: Set(seen.name.clone()),
-            comment: Set(seen.comment.clone()),
-            allowed_address: Set(Some(seen.allowed_addresses.join(","))),
-            endpoint_address: Set(seen.endpoint.as_ref().map(|(host, _)| host.clone())),
-            tracked: Set(true),
-            disabled: Set(seen.disabled),
-            dynamic: Set(seen.dynamic),
-            missing_on_router: Set(false),
-            first_seen_at: Set(now),
-            last_listed_at: Set(Some(now)),
-            ..Default::default()
-        };
+        let mut row = super::poll_commit::new_peer_row(router_id, seen, now);
+        row.tracked = Set(true);
         peer::Entity::insert(row)
             .on_conflict(
                 OnConflict::columns([
