@@ -112,6 +112,8 @@ struct SimRouter {
 
 struct Sim {
     child: Child,
+    /// Kept open for the simulator's lifetime (it never writes after its start-up lines).
+    _stdout: BufReader<std::process::ChildStdout>,
     control: String,
     routers: Vec<SimRouter>,
 }
@@ -178,6 +180,7 @@ fn start_sim(routers: usize, peers: usize) -> Sim {
     }
     Sim {
         child,
+        _stdout: out,
         control: format!("http://127.0.0.1:{control_port}"),
         routers: list,
     }
