@@ -214,18 +214,13 @@ async fn router_task(
             }
             Err(err) => {
                 failures = failures.saturating_add(1);
-                if matches!(err, PollError::Router(_) | PollError::Timeout(_)) && failures == 1 {
-                    // The login may be stale or the router rebooted: start the next try afresh.
+                if matches!(err, PollError::Router(_) | PollError::Timeout(_)) {
+                    // The session may be stale or the router rebooted: the next try (already
+                    // backed off) starts with a fresh connection and login.
                     client = None;
                 }
                 let delay = backoff(interval, failures - 1);
                 tracing::warn!(router_id, error = %err, failures, retry_in = ?delay, "poll failed");
-                if !matches!(
-                    err,
-                    PollError::Router(_) | PollError::Timeout(_) | PollError::Commit(_)
-                ) {
-                    // Could not even record the failure (DB down): nothing more to do here.
-                }
                 delay
             }
         };
