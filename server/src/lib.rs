@@ -5,6 +5,7 @@ pub mod accounting;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod enforcement;
 pub mod http;
 pub mod logging;
 pub mod routeros;

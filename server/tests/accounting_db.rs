@@ -57,10 +57,7 @@ fn reading(at: DateTime<Utc>, uptime_s: u64, peers: Vec<WgPeer>) -> PollReading 
 #[tokio::test]
 async fn poll_commit_and_queries() {
     let tz: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
-    let settings = RollupSettings {
-        timezone: tz,
-        reset_day: server::accounting::cycle::ResetDay::new(1).unwrap(),
-    };
+    let settings = RollupSettings::fixed(tz, server::accounting::cycle::ResetDay::new(1).unwrap());
     for test_db in all_backends("accounting_db").await {
         let db = &test_db.db;
         let b = test_db.backend;
@@ -271,8 +268,7 @@ async fn poll_commit_and_queries() {
 
         let params = SummaryParams {
             now: t3 + chrono::TimeDelta::seconds(5),
-            tz,
-            reset_day: settings.reset_day,
+            calendar: settings.calendar,
             poll_interval: Duration::from_secs(30),
             online_threshold: Duration::from_secs(15),
             sort: SortKey::Total,

@@ -9,8 +9,10 @@
 //! and overflowing sums are typed errors.
 
 pub mod bucket;
+pub mod calendar;
 pub mod cycle;
 pub mod delta;
+pub mod enforcement;
 pub mod rollup;
 pub mod status;
 

@@ -14,6 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::bucket::{BucketError, hour_bucket, local_date};
+use super::calendar::Calendar;
 use super::cycle::{Cycle, ResetDay, cycle_for};
 
 /// The bytes one peer carried, measured by the poll at `at`.
@@ -83,11 +84,28 @@ pub fn buckets_for(
     })
 }
 
+/// The bucket keys of one instant under `calendar`.
+pub fn buckets_in(instant: DateTime<Utc>, calendar: &Calendar) -> Result<Buckets, BucketError> {
+    Ok(Buckets {
+        hour: hour_bucket(instant)?,
+        day: local_date(instant, calendar.timezone_at(instant))?,
+        cycle: calendar.cycle_at(instant)?,
+    })
+}
+
 /// Sums `usages` into per-level increments (see the module header).
 pub fn aggregate<K: Ord + Clone>(
     usages: impl IntoIterator<Item = Usage<K>>,
     tz: Tz,
     reset_day: ResetDay,
+) -> Result<RollupIncrements<K>, RollupError> {
+    aggregate_in(usages, &Calendar::fixed(tz, reset_day))
+}
+
+/// [`aggregate`] under a calendar that may have a timezone or reset-day change pending.
+pub fn aggregate_in<K: Ord + Clone>(
+    usages: impl IntoIterator<Item = Usage<K>>,
+    calendar: &Calendar,
 ) -> Result<RollupIncrements<K>, RollupError> {
     // A poll has one instant for thousands of peers: bucket each instant once.
     let mut keys: HashMap<DateTime<Utc>, Buckets> = HashMap::new();
@@ -102,7 +120,7 @@ pub fn aggregate<K: Ord + Clone>(
         let buckets = match keys.get(&usage.at) {
             Some(buckets) => *buckets,
             None => {
-                let buckets = buckets_for(usage.at, tz, reset_day)?;
+                let buckets = buckets_in(usage.at, calendar)?;
                 keys.insert(usage.at, buckets);
                 buckets
             }

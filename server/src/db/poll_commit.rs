@@ -24,9 +24,10 @@ use super::entities::{
     counter_reset, peer, peer_counter, raw_sample, router_health, usage_daily, usage_hourly,
     usage_monthly,
 };
+use crate::accounting::calendar::Calendar;
 use crate::accounting::cycle::ResetDay;
 use crate::accounting::delta::{Counters, Delta, Reboot, ResetCause, compute_delta};
-use crate::accounting::rollup::{Usage, aggregate};
+use crate::accounting::rollup::{Usage, aggregate_in};
 use crate::accounting::status::handshake_at;
 use crate::routeros::{SystemResource, WgPeer};
 
@@ -51,8 +52,17 @@ pub struct PollReading {
 /// Rollup settings in force for this poll.
 #[derive(Debug, Clone, Copy)]
 pub struct RollupSettings {
-    pub timezone: Tz,
-    pub reset_day: ResetDay,
+    /// The billing calendar, with any pending timezone or reset-day change.
+    pub calendar: Calendar,
+}
+
+impl RollupSettings {
+    /// A calendar with no pending change.
+    pub fn fixed(timezone: Tz, reset_day: ResetDay) -> Self {
+        Self {
+            calendar: Calendar::fixed(timezone, reset_day),
+        }
+    }
 }
 
 /// What a committed poll did, for logs, metrics and tests.
@@ -258,7 +268,7 @@ async fn write_poll(
     summary.resets = resets.len();
     summary.raw_samples = samples.len();
 
-    let increments = aggregate(usages, settings.timezone, settings.reset_day)
+    let increments = aggregate_in(usages, &settings.calendar)
         .map_err(|err| CommitError::Bucket(at, err.to_string()))?;
 
     upsert_peers(txn, peer_rows).await?;

@@ -1,7 +1,7 @@
-//! Reading and writing the settings row. Validation of admin input arrives with the settings
-//! issue; until then the row holds the SPEC defaults written by the migration.
+//! Reading and writing the settings row. Validation lives in `service::settings`; this module
+//! only moves the row in and out, on a connection or inside a caller's transaction.
 
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set};
 
 use super::DbError;
 use super::entities::settings;
@@ -9,7 +9,12 @@ use super::entities::settings;
 /// The id of the one settings row.
 pub const SETTINGS_ID: i32 = 1;
 
-pub async fn load(db: &DatabaseConnection) -> Result<settings::Model, DbError> {
+pub async fn load<C: ConnectionTrait>(db: &C) -> Result<settings::Model, DbError> {
+    load_in(db).await
+}
+
+/// [`load`] on any connection, including a transaction.
+pub async fn load_in<C: ConnectionTrait>(db: &C) -> Result<settings::Model, DbError> {
     settings::Entity::find_by_id(SETTINGS_ID)
         .one(db)
         .await?
@@ -17,8 +22,17 @@ pub async fn load(db: &DatabaseConnection) -> Result<settings::Model, DbError> {
 }
 
 /// Stores the given values as the settings row, stamping `updated_at`.
-pub async fn save(
-    db: &DatabaseConnection,
+pub async fn save<C: ConnectionTrait>(
+    db: &C,
+    values: settings::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<settings::Model, DbError> {
+    save_in(db, values, now).await
+}
+
+/// [`save`] on any connection, including a transaction.
+pub async fn save_in<C: ConnectionTrait>(
+    db: &C,
     values: settings::Model,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<settings::Model, DbError> {

@@ -14,7 +14,7 @@ use super::entities::{
     peer, peer_counter, raw_sample, router_health, usage_daily, usage_hourly, usage_monthly,
 };
 use crate::accounting::bucket::local_date;
-use crate::accounting::cycle::{ResetDay, cycle_for};
+use crate::accounting::calendar::Calendar;
 use crate::accounting::status::{PeerStatus, StatusInput, evaluate};
 
 /// The resolution of a usage series.
@@ -134,8 +134,8 @@ pub enum SortKey {
 #[derive(Debug, Clone, Copy)]
 pub struct SummaryParams {
     pub now: DateTime<Utc>,
-    pub tz: Tz,
-    pub reset_day: ResetDay,
+    /// The billing calendar (with any pending change).
+    pub calendar: Calendar,
     pub poll_interval: Duration,
     pub online_threshold: Duration,
     pub sort: SortKey,
@@ -173,7 +173,9 @@ pub async fn cycle_summary(
     db: &DatabaseConnection,
     params: SummaryParams,
 ) -> Result<CycleSummary, DbError> {
-    let cycle = cycle_for(params.now, params.tz, params.reset_day)
+    let cycle = params
+        .calendar
+        .cycle_at(params.now)
         .map_err(|e| DbError::Query(sea_orm::DbErr::Custom(e.to_string())))?;
     let peers = peer::Entity::find()
         .filter(peer::Column::Tracked.eq(true))

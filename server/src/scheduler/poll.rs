@@ -7,19 +7,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono_tz::Tz;
 use sea_orm::{DatabaseConnection, EntityTrait};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 use super::{Shutdown, sleep_or_shutdown};
-use crate::accounting::cycle::ResetDay;
 use crate::clock::Clock;
 use crate::db::entities::{router, settings as settings_entity};
 use crate::db::poll_commit::{
     CommitError, PollReading, PollSummary, RollupSettings, commit_poll, record_failure,
 };
 use crate::db::{DbError, routers, settings};
+use crate::enforcement::{self, EnforcementReport};
 use crate::routeros::{RouterClient, RouterError, RouterOs};
 
 /// How many routers are polled at the same moment.
@@ -56,17 +55,8 @@ pub fn backoff(interval: Duration, failures: u32) -> Duration {
 
 /// Rollup settings from the settings row; an invalid stored value is an error, never a guess.
 pub fn rollup_settings(row: &settings_entity::Model) -> Result<RollupSettings, PollError> {
-    let timezone: Tz = row.timezone.parse().map_err(|_| {
-        PollError::Setting(format!("timezone {:?} is not an IANA name", row.timezone))
-    })?;
-    let reset_day = u32::try_from(row.reset_day)
-        .ok()
-        .and_then(|d| ResetDay::new(d).ok())
-        .ok_or_else(|| PollError::Setting(format!("reset_day {} is not 1–28", row.reset_day)))?;
-    Ok(RollupSettings {
-        timezone,
-        reset_day,
-    })
+    let calendar = crate::service::settings::calendar(row).map_err(PollError::Setting)?;
+    Ok(RollupSettings { calendar })
 }
 
 pub fn poll_interval(row: &settings_entity::Model) -> Duration {
@@ -166,7 +156,7 @@ async fn router_task(
     let mut failures: u32 = 0;
     loop {
         let cycle_start = Instant::now();
-        let (interval, result) = match load(&db, router_id).await {
+        let (interval, cycle_boundary, result) = match load(&db, router_id).await {
             Ok(Some((row, settings_row))) => {
                 let interval = poll_interval(&settings_row);
                 let result = async {
@@ -189,7 +179,7 @@ async fn router_task(
                     let Some((_, active, identity)) = client.as_ref() else {
                         return Err(PollError::Setting("no client".to_owned()));
                     };
-                    poll_once(
+                    let summary = poll_once(
                         &db,
                         router_id,
                         active,
@@ -198,13 +188,33 @@ async fn router_task(
                         clock.as_ref(),
                         ROUTER_TIMEOUT,
                     )
+                    .await?;
+                    // Enforcement acts on what this poll just committed; its failures are
+                    // recorded per peer and retried next poll, so they never fail the poll.
+                    match enforcement::after_poll(
+                        &db,
+                        router_id,
+                        active,
+                        &settings_row,
+                        clock.now(),
+                        ROUTER_TIMEOUT,
+                    )
                     .await
+                    {
+                        Ok(report) if report != EnforcementReport::default() => {
+                            tracing::info!(router_id, ?report, "enforcement");
+                        }
+                        Ok(_) => {}
+                        Err(err) => tracing::warn!(router_id, error = %err, "enforcement failed"),
+                    }
+                    Ok(summary)
                 }
                 .await;
-                (interval, result)
+                let wake = until_next_cycle(&settings_row, clock.now());
+                (interval, wake, result)
             }
             Ok(None) => return,
-            Err(err) => (Duration::from_secs(30), Err(PollError::Db(err))),
+            Err(err) => (Duration::from_secs(30), None, Err(PollError::Db(err))),
         };
         let delay = match result {
             Ok(summary) => {
@@ -224,10 +234,27 @@ async fn router_task(
                 delay
             }
         };
+        // Wake at the cycle boundary too, so the reset re-enables peers at 00:00 local on the
+        // reset day rather than up to a poll interval (or a back-off) later.
+        let delay = cycle_boundary.map_or(delay, |wake| delay.min(wake));
         if !sleep_or_shutdown(delay, &mut shutdown).await {
             return;
         }
     }
+}
+
+/// Time from `now` to the next billing-cycle boundary (plus a second, to land inside the new
+/// cycle), or `None` when the stored calendar is unusable.
+pub fn until_next_cycle(
+    settings_row: &settings_entity::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Duration> {
+    let calendar = crate::service::settings::calendar(settings_row).ok()?;
+    let end = calendar.cycle_at(now).ok()?.end;
+    (end - now)
+        .to_std()
+        .ok()
+        .map(|d| d + Duration::from_secs(1))
 }
 
 /// The router row (None when deleted or no longer polled) and the settings in force.

@@ -2,3 +2,4 @@
 //! later), so each rule lives in one place.
 
 pub mod routers;
+pub mod settings;

@@ -1,8 +1,10 @@
 //! SeaORM entities, one module per table (the migrations are the schema's source of truth).
 
+pub mod action;
 pub mod counter_reset;
 pub mod peer;
 pub mod peer_counter;
+pub mod quota;
 pub mod raw_sample;
 pub mod router;
 pub mod router_health;

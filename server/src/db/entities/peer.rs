@@ -21,6 +21,16 @@ pub struct Model {
     pub missing_on_router: bool,
     pub first_seen_at: DateTimeUtc,
     pub last_listed_at: Option<DateTimeUtc>,
+    /// Why wgmik holds the peer disabled: `quota`, `manual`, or none.
+    pub disabled_reason: Option<String>,
+    /// Start of the cycle in which wgmik disabled the peer for quota (the reset re-enables it
+    /// once a later cycle has begun).
+    pub quota_disabled_cycle: Option<DateTimeUtc>,
+    /// An admin enabled the peer by hand while it was over its limit: no quota disable until then.
+    pub quota_exempt_until: Option<DateTimeUtc>,
+    /// Router state differing from wgmik's intent: `enabled_on_router`, `missing_on_router`.
+    pub drift: Option<String>,
+    pub drift_since: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,12 @@ pub struct Model {
     pub webhook_url: Option<String>,
     pub webhook_secret: Option<String>,
     pub updated_at: DateTimeUtc,
+    /// The billing calendar in force (see `accounting::calendar`): `timezone`/`reset_day` are
+    /// what the admin chose; they take over at `cycle_change_at`, the next cycle boundary.
+    pub cycle_timezone: String,
+    pub cycle_reset_day: i16,
+    pub cycle_anchor: Option<DateTimeUtc>,
+    pub cycle_change_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

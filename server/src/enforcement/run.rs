@@ -1,0 +1,283 @@
+//! Enforcement after each committed poll of one router (SPEC §5), including the cycle reset:
+//! reads the peers the poll just stored, decides each with [`decide`], writes only what
+//! differs on the router, and records every write, failure, dry-run entry and drift.
+//!
+//! It runs in the router's own poll task, right after the commit, so it never overlaps a poll
+//! of the same router and acts on the state the router showed a moment ago. A failed write
+//! leaves the peer as it was, so the next poll decides the same and retries. The reset is not a
+//! separate timer: the poll task wakes at every cycle boundary (see `scheduler::poll`), and
+//! after downtime the first successful poll catches up — once, because a re-enabled peer no
+//! longer carries the `quota` reason.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+
+use super::actions::{self, NewAction, SYSTEM};
+use super::quota::Quota;
+use crate::accounting::cycle::Cycle;
+use crate::accounting::enforcement::{
+    Decision, DisabledReason, Drift, PeerFacts, Policy, RouterSide, decide, drift,
+};
+use crate::db::DbError;
+use crate::db::entities::{peer, quota, settings as settings_entity, usage_monthly};
+use crate::routeros::{RouterError, RouterOs};
+use crate::service::settings::EnforcementMode;
+
+/// Peers per `IN (…)` query.
+const CHUNK: usize = 1000;
+
+/// What one enforcement pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnforcementReport {
+    pub disabled: usize,
+    pub enabled: usize,
+    pub failed: usize,
+    pub would_disable: usize,
+    pub drift_found: usize,
+    /// Peers at or above 80 % / 100 % of their limit (for alerts).
+    pub thresholds: Vec<Threshold>,
+}
+
+/// A peer's cycle usage against its limit, for the 80 % / 100 % alerts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Threshold {
+    pub peer_id: i32,
+    pub percent: u8,
+    pub used: u64,
+    pub limit: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnforcementError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("invalid setting: {0}")]
+    Setting(String),
+}
+
+impl From<sea_orm::DbErr> for EnforcementError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::Db(DbError::Query(err))
+    }
+}
+
+/// Enforces quotas on router `router_id` after a committed poll at `now`.
+pub async fn after_poll<R: RouterOs>(
+    db: &DatabaseConnection,
+    router_id: i32,
+    client: &R,
+    settings: &settings_entity::Model,
+    now: DateTime<Utc>,
+    write_timeout: Duration,
+) -> Result<EnforcementReport, EnforcementError> {
+    let calendar =
+        crate::service::settings::calendar(settings).map_err(EnforcementError::Setting)?;
+    let cycle = calendar
+        .cycle_at(now)
+        .map_err(|err| EnforcementError::Setting(err.to_string()))?;
+    let policy = Policy {
+        auto_disable: EnforcementMode::parse(&settings.enforcement_mode)
+            == Some(EnforcementMode::AutoDisable),
+        reenable_at_reset: settings.reenable_at_reset,
+        cycle_start: cycle.start,
+    };
+    let peers = peer::Entity::find()
+        .filter(peer::Column::RouterId.eq(router_id))
+        .filter(peer::Column::Tracked.eq(true))
+        .all(db)
+        .await?;
+    let (quotas, usage) = quotas_and_usage(db, &peers, &cycle).await?;
+    let dry_run_done = actions::dry_run_peers(db, router_id, cycle.start).await?;
+
+    let mut report = EnforcementReport::default();
+    for row in &peers {
+        let quota_value = Quota::from_row(quotas.get(&row.id));
+        let limit = quota_value.effective_limit(settings.default_quota_gb);
+        let (rx, tx) = usage.get(&row.id).copied().unwrap_or((0, 0));
+        let used = quota_value.direction.count(rx, tx);
+        if let Some(limit) = limit {
+            if used >= limit {
+                report.thresholds.push(Threshold {
+                    peer_id: row.id,
+                    percent: 100,
+                    used,
+                    limit,
+                });
+            } else if u128::from(used) * 100 >= u128::from(limit) * 80 {
+                report.thresholds.push(Threshold {
+                    peer_id: row.id,
+                    percent: 80,
+                    used,
+                    limit,
+                });
+            }
+        }
+        let facts = PeerFacts {
+            router: if row.missing_on_router {
+                RouterSide::Missing
+            } else if row.disabled {
+                RouterSide::Disabled
+            } else {
+                RouterSide::Enabled
+            },
+            reason: row
+                .disabled_reason
+                .as_deref()
+                .and_then(DisabledReason::parse),
+            over_limit: limit.is_some_and(|l| used > l),
+            exempt: row.quota_exempt_until.is_some_and(|until| now < until),
+            quota_disabled_cycle: row.quota_disabled_cycle,
+        };
+        let mut shown_drift = drift(&facts);
+        let entry = |action, reason, result, error| NewAction {
+            at: now,
+            router_id,
+            peer_id: Some(row.id),
+            action,
+            reason,
+            actor: SYSTEM,
+            result,
+            error,
+            cycle_start: Some(cycle.start),
+        };
+        match decide(&facts, &policy) {
+            Decision::Nothing => {}
+            Decision::WouldDisable => {
+                if !dry_run_done.contains(&row.id) {
+                    actions::record(db, entry("would_disable", "quota", "dry_run", None)).await?;
+                    report.would_disable += 1;
+                }
+            }
+            Decision::Disable { correcting_drift } => {
+                let reason = if correcting_drift { "drift" } else { "quota" };
+                match write(client, row, true, write_timeout).await {
+                    Ok(()) => {
+                        actions::record(db, entry("disable", reason, "ok", None)).await?;
+                        update_peer(db, row.id, |active| {
+                            active.disabled = Set(true);
+                            active.disabled_reason = Set(Some("quota".to_owned()));
+                            active.quota_disabled_cycle = Set(Some(cycle.start));
+                        })
+                        .await?;
+                        shown_drift = None;
+                        report.disabled += 1;
+                    }
+                    Err(err) => {
+                        actions::record(db, entry("disable", reason, "failed", Some(err))).await?;
+                        report.failed += 1;
+                    }
+                }
+            }
+            Decision::Enable(why) => match write(client, row, false, write_timeout).await {
+                Ok(()) => {
+                    actions::record(db, entry("enable", why.as_str(), "ok", None)).await?;
+                    update_peer(db, row.id, |active| {
+                        active.disabled = Set(false);
+                        active.disabled_reason = Set(None);
+                        active.quota_disabled_cycle = Set(None);
+                    })
+                    .await?;
+                    report.enabled += 1;
+                }
+                Err(err) => {
+                    actions::record(db, entry("enable", why.as_str(), "failed", Some(err))).await?;
+                    report.failed += 1;
+                }
+            },
+            Decision::ClearReason => {
+                update_peer(db, row.id, |active| {
+                    active.disabled_reason = Set(None);
+                    active.quota_disabled_cycle = Set(None);
+                })
+                .await?;
+            }
+        }
+        let stored = row.drift.as_deref();
+        let now_shown = shown_drift.map(Drift::as_str);
+        if stored != now_shown {
+            if let Some(kind) = now_shown {
+                actions::record(db, entry("drift", kind, "observed", None)).await?;
+                report.drift_found += 1;
+            }
+            update_peer(db, row.id, |active| {
+                active.drift = Set(now_shown.map(str::to_owned));
+                active.drift_since = Set(now_shown.map(|_| now));
+            })
+            .await?;
+        }
+    }
+    Ok(report)
+}
+
+/// Writes `disabled` for the peer's current RouterOS `.id`; the error in plain words.
+async fn write<R: RouterOs>(
+    client: &R,
+    row: &peer::Model,
+    disabled: bool,
+    timeout: Duration,
+) -> Result<(), String> {
+    let Some(id) = row.ros_id.as_deref() else {
+        return Err("the router has not reported this peer's .id yet".to_owned());
+    };
+    match tokio::time::timeout(timeout, client.set_peer_disabled(id, disabled)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(err @ RouterError::NoSuchItem { .. })) => Err(format!(
+            "{err} (the peer was re-created or the router rebooted; the next poll retries with its new .id)"
+        )),
+        Ok(Err(err)) => Err(err.to_string()),
+        Err(_) => Err(format!("no answer within {timeout:?}")),
+    }
+}
+
+async fn update_peer(
+    db: &DatabaseConnection,
+    peer_id: i32,
+    change: impl FnOnce(&mut peer::ActiveModel),
+) -> Result<(), DbError> {
+    let mut active = peer::ActiveModel {
+        id: Set(peer_id),
+        ..Default::default()
+    };
+    change(&mut active);
+    peer::Entity::update(active).exec(db).await?;
+    Ok(())
+}
+
+type Usage = HashMap<i32, (u64, u64)>;
+
+async fn quotas_and_usage(
+    db: &DatabaseConnection,
+    peers: &[peer::Model],
+    cycle: &Cycle,
+) -> Result<(HashMap<i32, quota::Model>, Usage), DbError> {
+    let ids: Vec<i32> = peers.iter().map(|p| p.id).collect();
+    let mut quotas = HashMap::new();
+    let mut usage = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        for row in quota::Entity::find()
+            .filter(quota::Column::PeerId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            quotas.insert(row.peer_id, row);
+        }
+        for row in usage_monthly::Entity::find()
+            .filter(usage_monthly::Column::CycleStart.eq(cycle.label))
+            .filter(usage_monthly::Column::PeerId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            usage.insert(
+                row.peer_id,
+                (
+                    u64::try_from(row.rx).unwrap_or(0),
+                    u64::try_from(row.tx).unwrap_or(0),
+                ),
+            );
+        }
+    }
+    Ok((quotas, usage))
+}
