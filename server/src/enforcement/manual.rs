@@ -109,7 +109,7 @@ pub async fn set_enabled_with<R: RouterOs>(
     outcome?;
     let over_limit = state
         .as_ref()
-        .is_some_and(|s| s.limit_bytes.is_some_and(|limit| s.used_bytes > limit));
+        .is_some_and(|s| quota::over_limit(s.used_bytes, s.limit_bytes));
     let mut active = peer::ActiveModel {
         id: Set(row.id),
         disabled: Set(!enable),

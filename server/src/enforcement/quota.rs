@@ -221,6 +221,12 @@ pub async fn get<C: ConnectionTrait>(db: &C, peer_id: i32) -> Result<Quota, Quot
     Ok(Quota::from_row(row.as_ref()))
 }
 
+/// SPEC §5: a peer is over its limit when its cycle usage *exceeds* it; using exactly the
+/// allowance is allowed.
+pub fn over_limit(used: u64, limit: Option<u64>) -> bool {
+    limit.is_some_and(|limit| used > limit)
+}
+
 /// A peer's quota state in the cycle running at `now` (SPEC §8 `GET /api/peers/{id}/quota`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QuotaState {
@@ -292,7 +298,9 @@ pub async fn state<C: ConnectionTrait>(
     let window_start = (now - PACE_WINDOW).max(peer_row.first_seen_at);
     let paced: u64 = usage_hourly::Entity::find()
         .filter(usage_hourly::Column::PeerId.eq(peer_id))
-        .filter(usage_hourly::Column::HourStart.gte(window_start))
+        // Whole hours: the hour the window starts in is counted whole (at most an hour's
+        // bytes more than the exact window, which errs on the side of warning early).
+        .filter(usage_hourly::Column::HourStart.gte(hour_floor(window_start)))
         .all(db)
         .await?
         .iter()
@@ -325,6 +333,10 @@ pub fn percent(used: u64, limit: u64) -> f64 {
     }
     let tenths = u128::from(used) * 1000 / u128::from(limit);
     (tenths.min(u128::from(u32::MAX)) as f64) / 10.0
+}
+
+fn hour_floor(instant: DateTime<Utc>) -> DateTime<Utc> {
+    crate::accounting::bucket::hour_bucket(instant).unwrap_or(instant)
 }
 
 fn non_negative(value: i64) -> u64 {
@@ -379,6 +391,13 @@ mod tests {
         );
         assert_eq!(project_exhaustion(now, 3 * GB, 0, PACE_WINDOW, end), None);
         assert_eq!(project_exhaustion(now, 0, 7 * GB, PACE_WINDOW, end), None);
+    }
+
+    #[test]
+    fn using_exactly_the_allowance_is_not_over() {
+        assert!(!over_limit(1000, Some(1000)));
+        assert!(over_limit(1001, Some(1000)));
+        assert!(!over_limit(u64::MAX, None));
     }
 
     #[test]

@@ -41,6 +41,13 @@ pub struct EnforcementReport {
     pub thresholds: Vec<Threshold>,
 }
 
+impl EnforcementReport {
+    /// Whether the pass wrote, failed, listed or found anything (thresholds aside).
+    pub fn acted(&self) -> bool {
+        self.disabled + self.enabled + self.failed + self.would_disable + self.drift_found > 0
+    }
+}
+
 /// A peer's cycle usage against its limit, for the 80 % / 100 % alerts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Threshold {
@@ -127,7 +134,7 @@ pub async fn after_poll<R: RouterOs>(
                 .disabled_reason
                 .as_deref()
                 .and_then(DisabledReason::parse),
-            over_limit: limit.is_some_and(|l| used > l),
+            over_limit: super::quota::over_limit(used, limit),
             exempt: row.quota_exempt_until.is_some_and(|until| now < until),
             quota_disabled_cycle: row.quota_disabled_cycle,
         };

@@ -18,7 +18,7 @@ use crate::db::poll_commit::{
     CommitError, PollReading, PollSummary, RollupSettings, commit_poll, record_failure,
 };
 use crate::db::{DbError, routers, settings};
-use crate::enforcement::{self, EnforcementReport};
+use crate::enforcement;
 use crate::routeros::{RouterClient, RouterError, RouterOs};
 
 /// How many routers are polled at the same moment.
@@ -201,7 +201,7 @@ async fn router_task(
                     )
                     .await
                     {
-                        Ok(report) if report != EnforcementReport::default() => {
+                        Ok(report) if report.acted() => {
                             tracing::info!(router_id, ?report, "enforcement");
                         }
                         Ok(_) => {}

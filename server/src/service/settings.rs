@@ -146,6 +146,8 @@ pub fn apply_patch(
     fields: &Map<String, Value>,
     now: DateTime<Utc>,
 ) -> Result<settings_entity::Model, SettingsError> {
+    // The calendar in force before this change; an unreadable one is replaced outright.
+    let before = calendar(&row).ok();
     for (name, value) in fields {
         match name.as_str() {
             "poll_interval_seconds" => {
@@ -240,16 +242,16 @@ pub fn apply_patch(
             }
         }
     }
-    reschedule_calendar(&mut row, now)?;
+    reschedule_calendar(&mut row, before, now)?;
     Ok(row)
 }
 
 /// Moves a timezone or reset-day change to the next cycle boundary (see the module header).
 fn reschedule_calendar(
     row: &mut settings_entity::Model,
+    before: Option<Calendar>,
     now: DateTime<Utc>,
 ) -> Result<(), SettingsError> {
-    let calendar = calendar(row).map_err(|message| SettingsError::invalid("timezone", message))?;
     let wanted_tz: Tz = row
         .timezone
         .parse()
@@ -258,9 +260,12 @@ fn reschedule_calendar(
         .ok()
         .and_then(|d| ResetDay::new(d).ok())
         .ok_or_else(|| SettingsError::invalid("reset_day", "must be 1–28"))?;
-    let next = calendar
-        .with_change(now, wanted_tz, wanted_day)
-        .map_err(|err| SettingsError::invalid("timezone", err.to_string()))?;
+    let next = match before {
+        Some(calendar) => calendar
+            .with_change(now, wanted_tz, wanted_day)
+            .map_err(|err| SettingsError::invalid("timezone", err.to_string()))?,
+        None => Calendar::fixed(wanted_tz, wanted_day),
+    };
     store_calendar(row, &next);
     Ok(())
 }
@@ -285,10 +290,21 @@ pub fn calendar(row: &settings_entity::Model) -> Result<Calendar, String> {
             .and_then(|d| ResetDay::new(d).ok())
             .ok_or_else(|| format!("reset_day {day} is not 1–28"))
     };
-    let current = Segment {
-        timezone: parse_tz(&row.cycle_timezone)?,
-        reset_day: parse_day(row.cycle_reset_day)?,
-        anchor: row.cycle_anchor,
+    // With no change pending the chosen values are the ones in force (so a row written
+    // directly, as the migration and tests do, applies at once); the `cycle_*` copies matter
+    // only while a change waits for its boundary.
+    let current = if row.cycle_change_at.is_some() {
+        Segment {
+            timezone: parse_tz(&row.cycle_timezone)?,
+            reset_day: parse_day(row.cycle_reset_day)?,
+            anchor: row.cycle_anchor,
+        }
+    } else {
+        Segment {
+            timezone: parse_tz(&row.timezone)?,
+            reset_day: parse_day(row.reset_day)?,
+            anchor: row.cycle_anchor,
+        }
     };
     let next = match row.cycle_change_at {
         Some(at) => Some((
