@@ -128,6 +128,7 @@ impl Calendar {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
     use chrono::TimeZone;

@@ -181,6 +181,7 @@ pub fn drift(peer: &PeerFacts) -> Option<Drift> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
     use chrono::TimeZone;

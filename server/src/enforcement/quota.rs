@@ -344,6 +344,7 @@ fn non_negative(value: i64) -> u64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
     use chrono::TimeZone;

@@ -348,6 +348,7 @@ fn webhook_url(text: &str) -> Result<String, SettingsError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
