@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261130_000001_settings;
 mod m20261130_000002_accounting;
+mod m20261130_000004_alerts;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261130_000001_settings::Migration),
             Box::new(m20261130_000002_accounting::Migration),
+            Box::new(m20261130_000004_alerts::Migration),
         ]
     }
 }
