@@ -1,6 +1,7 @@
 //! `wgmik serve`: connect and migrate the database, start the background jobs (polling,
-//! retention), then serve the Leptos pages, server functions, static site and health probes on
-//! one port until a shutdown signal, and let the jobs finish what they are doing.
+//! retention, alert delivery), then serve the Leptos pages, server functions, static site and
+//! health probes on one port until a shutdown signal, and let the jobs finish what they are
+//! doing.
 
 use anyhow::Context as _;
 use axum::Router;
@@ -50,6 +51,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             jobs_shutdown.clone(),
         )),
         tokio::spawn(server::scheduler::retention::run(
+            db.clone(),
+            clock.clone(),
+            jobs_shutdown.clone(),
+        )),
+        // Its own task and HTTP client: a slow webhook never holds up a poll.
+        tokio::spawn(server::scheduler::alerts::run(
             db.clone(),
             clock,
             jobs_shutdown,

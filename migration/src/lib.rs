@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261130_000001_settings;
 mod m20261130_000002_accounting;
 mod m20261130_000003_quotas;
+mod m20261130_000004_alerts;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_settings::Migration),
             Box::new(m20261130_000002_accounting::Migration),
             Box::new(m20261130_000003_quotas::Migration),
+            Box::new(m20261130_000004_alerts::Migration),
         ]
     }
 }

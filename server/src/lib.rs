@@ -2,6 +2,7 @@
 //! Nothing here depends on Leptos, so it never reaches the browser build.
 
 pub mod accounting;
+pub mod alerts;
 pub mod clock;
 pub mod config;
 pub mod db;

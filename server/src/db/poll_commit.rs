@@ -583,6 +583,7 @@ async fn record_success(
         identity: Set(Some(reading.identity.clone())),
         version: Set(Some(reading.resource.version.clone())),
         board: Set(Some(reading.resource.board_name.clone())),
+        down_alerted: sea_orm::ActiveValue::NotSet,
     };
     router_health::Entity::insert(row)
         .on_conflict(
@@ -628,6 +629,7 @@ pub async fn record_failure(
         identity: Set(None),
         version: Set(None),
         board: Set(None),
+        down_alerted: sea_orm::ActiveValue::NotSet,
     };
     router_health::Entity::insert(row)
         .on_conflict(

@@ -1,6 +1,7 @@
 //! Background jobs, one module each. Every job has a timeout, backs off while failing, logs,
 //! keeps going after an error, and stops when the shutdown signal flips.
 
+pub mod alerts;
 pub mod poll;
 pub mod retention;
 

@@ -1,6 +1,7 @@
 //! SeaORM entities, one module per table (the migrations are the schema's source of truth).
 
 pub mod action;
+pub mod alert;
 pub mod counter_reset;
 pub mod peer;
 pub mod peer_counter;

@@ -16,6 +16,9 @@ pub struct Model {
     pub identity: Option<String>,
     pub version: Option<String>,
     pub board: Option<String>,
+    /// A router-down alert was raised and no router-up since: the hysteresis state of
+    /// `alerts::router_state`, owned by it alone (the poll commit leaves it alone).
+    pub down_alerted: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
