@@ -519,10 +519,10 @@ async fn no_url_is_recorded_and_no_secret_waits() {
 async fn router_down_and_up_with_hysteresis() {
     assert_eq!(DOWN_AFTER_FAILURES, 3);
     let t0 = Utc.with_ymd_and_hms(2026, 11, 10, 12, 0, 0).unwrap();
-    let rollup = RollupSettings {
-        timezone: chrono_tz::UTC,
-        reset_day: server::accounting::cycle::ResetDay::new(1).unwrap(),
-    };
+    let rollup = RollupSettings::fixed(
+        chrono_tz::UTC,
+        server::accounting::cycle::ResetDay::new(1).unwrap(),
+    );
     for test_db in all_backends("alerts_router").await {
         let db = &test_db.db;
         let b = test_db.backend;

@@ -11,7 +11,7 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use routeros_sim::{RouterHandle, SimConfig, Simulator, TrafficProfile};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use server::clock::{Clock, ManualClock};
-use server::db::entities::{action, peer, peer_counter, router};
+use server::db::entities::{action, alert, peer, peer_counter, router};
 use server::db::routers::{self, NewRouter};
 use server::db::settings;
 use server::db::testing::{TestDb, all_backends};
@@ -184,6 +184,20 @@ fn disabled_on_router(fx: &Fixture, public_key: &str) -> bool {
         .disabled
 }
 
+/// The alert kinds queued for a peer, oldest first.
+async fn alert_kinds(db: &DatabaseConnection, peer_id: i32) -> Vec<String> {
+    use sea_orm::QueryOrder;
+    alert::Entity::find()
+        .filter(alert::Column::PeerId.eq(peer_id))
+        .order_by_asc(alert::Column::Id)
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.kind)
+        .collect()
+}
+
 async fn peer_row(db: &DatabaseConnection, id: i32) -> peer::Model {
     peer::Entity::find_by_id(id).one(db).await.unwrap().unwrap()
 }
@@ -353,6 +367,13 @@ async fn over_limit_peer_is_disabled_once_and_a_failed_write_is_retried() {
         assert_eq!(state.cycle_start, utc(2026, 11, 1, 0, 0));
         assert_eq!(state.cycle_end, utc(2026, 12, 1, 0, 0));
         assert_eq!(state.projected_exhaustion_at, None);
+        // Alerts: 80 % and 100 % once each in the cycle however many polls saw them, and one
+        // for the disable.
+        assert_eq!(
+            alert_kinds(db, a.id).await,
+            ["quota_80", "quota_100", "peer_disabled"],
+            "{b:?}"
+        );
         assert_books_exact(db, &fx, &format!("{b:?}")).await;
         fx.shutdown().await;
         test_db.cleanup().await;
@@ -539,6 +560,12 @@ async fn run_reset_case(db: &DatabaseConnection, test_db: &TestDb, case: &ResetC
         last.cycle_start,
         Some(case.boundary),
         "{label}: the new cycle starts at 00:00 local"
+    );
+    let kinds = alert_kinds(db, a.id).await;
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "peer_enabled").count(),
+        1,
+        "{label}: {kinds:?}"
     );
     // Once: the following polls write nothing (A is far from its limit in the new cycle).
     poll(db, &fx).await;

@@ -128,5 +128,8 @@ pub async fn set_enabled_with<R: RouterOs>(
         active.disabled_reason = Set(Some("manual".to_owned()));
         active.quota_exempt_until = Set(None);
     }
-    Ok(peer::Entity::update(active).exec(db).await?)
+    let updated = peer::Entity::update(active).exec(db).await?;
+    let alert = crate::alerts::NewAlert::peer_action(enable, &updated, "manual", actor, now);
+    crate::alerts::enqueue(db, alert, now).await?;
+    Ok(updated)
 }

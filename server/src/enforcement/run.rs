@@ -8,8 +8,12 @@
 //! separate timer: the poll task wakes at every cycle boundary (see `scheduler::poll`), and
 //! after downtime the first successful poll catches up — once, because a re-enabled peer no
 //! longer carries the `quota` reason.
+//!
+//! Alerts (webhooks) are queued here: 80 % and 100 % of a limit once per peer and cycle, and
+//! every disable or re-enable. Queuing is a row in the outbox; delivery is another job, so a
+//! slow receiver never slows a poll.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -21,8 +25,9 @@ use crate::accounting::cycle::Cycle;
 use crate::accounting::enforcement::{
     Decision, DisabledReason, Drift, PeerFacts, Policy, RouterSide, decide, drift,
 };
+use crate::alerts::{self, AlertKind, NewAlert, thresholds_reached};
 use crate::db::DbError;
-use crate::db::entities::{peer, quota, settings as settings_entity, usage_monthly};
+use crate::db::entities::{alert, peer, quota, settings as settings_entity, usage_monthly};
 use crate::routeros::{RouterError, RouterOs};
 use crate::service::settings::EnforcementMode;
 
@@ -37,8 +42,8 @@ pub struct EnforcementReport {
     pub failed: usize,
     pub would_disable: usize,
     pub drift_found: usize,
-    /// Peers at or above 80 % / 100 % of their limit (for alerts).
-    pub thresholds: Vec<Threshold>,
+    /// Quota alerts (80 % / 100 %) raised by this pass: each once per peer and cycle.
+    pub quota_alerts: usize,
 }
 
 impl EnforcementReport {
@@ -46,15 +51,6 @@ impl EnforcementReport {
     pub fn acted(&self) -> bool {
         self.disabled + self.enabled + self.failed + self.would_disable + self.drift_found > 0
     }
-}
-
-/// A peer's cycle usage against its limit, for the 80 % / 100 % alerts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Threshold {
-    pub peer_id: i32,
-    pub percent: u8,
-    pub used: u64,
-    pub limit: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +94,7 @@ pub async fn after_poll<R: RouterOs>(
         .await?;
     let (quotas, usage) = quotas_and_usage(db, &peers, &cycle).await?;
     let dry_run_done = actions::dry_run_peers(db, router_id, cycle.start).await?;
+    let raised = quota_alerts_raised(db, router_id, cycle.start).await?;
 
     let mut report = EnforcementReport::default();
     for row in &peers {
@@ -106,20 +103,15 @@ pub async fn after_poll<R: RouterOs>(
         let (rx, tx) = usage.get(&row.id).copied().unwrap_or((0, 0));
         let used = quota_value.direction.count(rx, tx);
         if let Some(limit) = limit {
-            if used >= limit {
-                report.thresholds.push(Threshold {
-                    peer_id: row.id,
-                    percent: 100,
-                    used,
-                    limit,
-                });
-            } else if u128::from(used) * 100 >= u128::from(limit) * 80 {
-                report.thresholds.push(Threshold {
-                    peer_id: row.id,
-                    percent: 80,
-                    used,
-                    limit,
-                });
+            for percent in thresholds_reached(used, limit) {
+                let Some(alert) =
+                    NewAlert::quota_threshold(percent, row, cycle.start, used, limit, now)
+                else {
+                    continue;
+                };
+                if !raised.contains(&alert.dedupe_key) && alerts::enqueue(db, alert, now).await? {
+                    report.quota_alerts += 1;
+                }
             }
         }
         let facts = PeerFacts {
@@ -171,6 +163,8 @@ pub async fn after_poll<R: RouterOs>(
                         .await?;
                         shown_drift = None;
                         report.disabled += 1;
+                        let alert = NewAlert::peer_action(false, row, reason, SYSTEM, now);
+                        alerts::enqueue(db, alert, now).await?;
                     }
                     Err(err) => {
                         actions::record(db, entry("disable", reason, "failed", Some(err))).await?;
@@ -188,6 +182,8 @@ pub async fn after_poll<R: RouterOs>(
                     })
                     .await?;
                     report.enabled += 1;
+                    let alert = NewAlert::peer_action(true, row, why.as_str(), SYSTEM, now);
+                    alerts::enqueue(db, alert, now).await?;
                 }
                 Err(err) => {
                     actions::record(db, entry("enable", why.as_str(), "failed", Some(err))).await?;
@@ -251,6 +247,27 @@ async fn update_peer(
     change(&mut active);
     peer::Entity::update(active).exec(db).await?;
     Ok(())
+}
+
+/// Dedupe keys of the quota alerts already raised for this router's peers this cycle, so a
+/// pass tries to insert only the new ones.
+async fn quota_alerts_raised(
+    db: &DatabaseConnection,
+    router_id: i32,
+    cycle_start: DateTime<Utc>,
+) -> Result<HashSet<String>, DbError> {
+    Ok(alert::Entity::find()
+        .filter(alert::Column::RouterId.eq(router_id))
+        .filter(alert::Column::Kind.is_in([
+            AlertKind::QuotaWarning.as_str(),
+            AlertKind::QuotaExceeded.as_str(),
+        ]))
+        .filter(alert::Column::CreatedAt.gte(cycle_start))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.dedupe_key)
+        .collect())
 }
 
 type Usage = HashMap<i32, (u64, u64)>;

@@ -12,6 +12,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 use super::{Shutdown, sleep_or_shutdown};
+use crate::alerts;
 use crate::clock::Clock;
 use crate::db::entities::{router, settings as settings_entity};
 use crate::db::poll_commit::{
@@ -100,8 +101,15 @@ pub async fn poll_once(
         Ok(Err(err)) => Err(PollError::Router(err)),
         Err(_) => Err(PollError::Timeout(timeout)),
     };
-    if let Err(err) = &outcome {
-        record_failure(db, router_id, at, started.elapsed(), &err.to_string()).await?;
+    let error = outcome.as_ref().err().map(ToString::to_string);
+    if let Some(error) = &error {
+        record_failure(db, router_id, at, started.elapsed(), error).await?;
+    }
+    // Router down/up alerts, with hysteresis; an alert problem never fails the poll.
+    if let Err(err) =
+        alerts::router_state::after_poll(db, router_id, error.is_none(), error.as_deref(), at).await
+    {
+        tracing::warn!(router_id, error = %err, "cannot record router down/up alert");
     }
     outcome
 }
