@@ -1,3 +1,6 @@
-//! HTTP edges that are not Leptos pages: health probes now; the JSON API and metrics later.
+//! HTTP edges that are not Leptos pages: health probes, the JSON API under `/api`, metrics.
 
+pub mod error;
 pub mod health;
+
+pub use error::ApiError;
