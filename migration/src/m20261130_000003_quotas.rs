@@ -37,6 +37,7 @@ enum Actions {
 #[derive(DeriveIden)]
 enum Peers {
     Table,
+    DisplayName,
     DisabledReason,
     QuotaDisabledCycle,
     QuotaExemptUntil,
@@ -224,6 +225,7 @@ impl MigrationTrait for Migration {
             Peers::QuotaExemptUntil,
             Peers::QuotaDisabledCycle,
             Peers::DisabledReason,
+            Peers::DisplayName,
         ] {
             manager
                 .alter_table(

@@ -20,7 +20,9 @@ use std::time::Duration;
 pub const STALE_AFTER_INTERVALS: u32 = 3;
 
 /// A peer's status, as the API spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Online,

@@ -186,6 +186,7 @@ mod tests {
             missing_on_router: false,
             first_seen_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
             last_listed_at: None,
+            display_name: None,
             disabled_reason: None,
             quota_disabled_cycle: None,
             quota_exempt_until: None,

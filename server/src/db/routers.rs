@@ -101,6 +101,13 @@ pub async fn import_peers(
 ) -> Result<usize, DbError> {
     let txn = db.begin().await?;
     for seen in peers {
+        let was_tracked = peer::Entity::find()
+            .filter(peer::Column::RouterId.eq(router_id))
+            .filter(peer::Column::Interface.eq(seen.interface.as_str()))
+            .filter(peer::Column::PublicKey.eq(seen.public_key.as_str()))
+            .one(&txn)
+            .await?
+            .is_some_and(|p| p.tracked);
         let mut row = super::poll_commit::new_peer_row(router_id, seen, now);
         row.tracked = Set(true);
         peer::Entity::insert(row)
@@ -138,12 +145,24 @@ pub async fn import_peers(
             total_tx: Set(0),
         };
         // Re-importing a tracked peer keeps its baseline: its bytes are already being counted.
+        // A peer tracked again after a pause starts from today's counters (bytes carried while
+        // untracked are not billed) and keeps its panel-side totals.
+        let on_conflict = if was_tracked {
+            OnConflict::column(peer_counter::Column::PeerId)
+                .do_nothing()
+                .to_owned()
+        } else {
+            OnConflict::column(peer_counter::Column::PeerId)
+                .update_columns([
+                    peer_counter::Column::Rx,
+                    peer_counter::Column::Tx,
+                    peer_counter::Column::PolledAt,
+                    peer_counter::Column::LastHandshakeAt,
+                ])
+                .to_owned()
+        };
         peer_counter::Entity::insert(baseline)
-            .on_conflict(
-                OnConflict::column(peer_counter::Column::PeerId)
-                    .do_nothing()
-                    .to_owned(),
-            )
+            .on_conflict(on_conflict)
             .exec_without_returning(&txn)
             .await?;
     }

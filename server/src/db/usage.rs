@@ -18,7 +18,9 @@ use crate::accounting::calendar::Calendar;
 use crate::accounting::status::{PeerStatus, StatusInput, evaluate};
 
 /// The resolution of a usage series.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Window {
     Raw,
@@ -29,7 +31,7 @@ pub enum Window {
 
 /// One point of a usage series. `start` is the instant (raw, hourly) or the local date
 /// (daily, the cycle's first day for monthly) rendered as midnight UTC of that date's label.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct UsagePoint {
     pub at: Option<DateTime<Utc>>,
     pub date: Option<NaiveDate>,

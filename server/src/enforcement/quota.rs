@@ -20,7 +20,7 @@ pub const GB: u64 = 1_000_000_000;
 /// The window whose average pace projects exhaustion.
 pub const PACE_WINDOW: TimeDelta = TimeDelta::days(7);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum QuotaMode {
     Default,
@@ -47,7 +47,7 @@ impl QuotaMode {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     Total,
@@ -228,7 +228,7 @@ pub fn over_limit(used: u64, limit: Option<u64>) -> bool {
 }
 
 /// A peer's quota state in the cycle running at `now` (SPEC §8 `GET /api/peers/{id}/quota`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct QuotaState {
     pub peer_id: i32,
     pub mode: QuotaMode,

@@ -16,6 +16,18 @@ pub struct ApiError {
     pub field: Option<String>,
 }
 
+/// The error body, as documented in the OpenAPI document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A stable code: `invalid`, `not_found`, `unauthorized`, `forbidden`, `conflict`,
+    /// `rate_limited`, `router_*` for router failures, `internal`.
+    pub error: String,
+    /// Plain words for a person.
+    pub message: String,
+    /// The offending field, when one is to blame.
+    pub field: Option<String>,
+}
+
 #[derive(Serialize)]
 struct Body<'a> {
     error: &'a str,

@@ -1,5 +1,6 @@
 //! HTTP edges that are not Leptos pages: health probes, the JSON API under `/api`, metrics.
 
+pub mod api;
 pub mod error;
 pub mod health;
 

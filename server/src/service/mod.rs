@@ -1,5 +1,6 @@
 //! Operations shared by every front door (CLI now; the JSON API and the UI's server functions
 //! later), so each rule lives in one place.
 
+pub mod peers;
 pub mod routers;
 pub mod settings;

@@ -77,7 +77,7 @@ impl EnforcementMode {
 }
 
 /// The settings as the API returns them (SPEC §6 names); never the webhook secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SettingsView {
     pub poll_interval_seconds: i32,
     pub online_threshold_seconds: i32,

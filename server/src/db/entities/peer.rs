@@ -21,6 +21,8 @@ pub struct Model {
     pub missing_on_router: bool,
     pub first_seen_at: DateTimeUtc,
     pub last_listed_at: Option<DateTimeUtc>,
+    /// The admin's name for the peer (RouterOS's `name` above is refreshed every poll).
+    pub display_name: Option<String>,
     /// Why wgmik holds the peer disabled: `quota`, `manual`, or none.
     pub disabled_reason: Option<String>,
     /// Start of the cycle in which wgmik disabled the peer for quota (the reset re-enables it

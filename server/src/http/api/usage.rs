@@ -1,0 +1,196 @@
+//! Usage: one peer's series over a range at raw, hourly, daily or monthly resolution, and the
+//! current billing cycle's totals for every tracked peer with quota state and status.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::ApiState;
+use super::query::{self, Context, Params};
+use crate::auth::Principal;
+use crate::db::usage::{UsagePoint, Window, peer_usage as usage_series};
+use crate::http::ApiError;
+use crate::service::peers::{self as service, PeerFilter, PeerSort, PeerView};
+
+/// A peer's usage series. `rx` = received from the peer (its upload), `tx` = sent to it (its
+/// download).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsageSeries {
+    pub peer_id: i32,
+    pub window: Window,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// The timezone local dates are in.
+    pub timezone: String,
+    pub points: Vec<UsagePoint>,
+}
+
+pub(crate) struct SeriesRequest {
+    pub window: Window,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+/// `from` (default: the current cycle's start), `to` (default: now), `window` (default daily).
+pub(crate) fn series_request(params: &Params, ctx: &Context) -> Result<SeriesRequest, ApiError> {
+    query::only(params, &["from", "to", "window"])?;
+    let window = match params.get("window").map(String::as_str) {
+        None | Some("") | Some("daily") => Window::Daily,
+        Some("raw") => Window::Raw,
+        Some("hourly") => Window::Hourly,
+        Some("monthly") => Window::Monthly,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "window",
+                "must be raw, hourly, daily or monthly",
+            ));
+        }
+    };
+    let from = query::instant(params, "from", ctx)?.unwrap_or(ctx.cycle.start);
+    let to = query::instant(params, "to", ctx)?.unwrap_or(ctx.now);
+    if to < from {
+        return Err(ApiError::invalid("to", "must not be before from"));
+    }
+    Ok(SeriesRequest { window, from, to })
+}
+
+pub(crate) async fn series(
+    state: &ApiState,
+    id: i32,
+    params: &Params,
+) -> Result<(UsageSeries, Context), ApiError> {
+    let ctx = query::context(&state.db, state.clock.now()).await?;
+    let req = series_request(params, &ctx)?;
+    super::peers::one(state, id).await?;
+    let tz = ctx.calendar.timezone_at(ctx.now);
+    // `to` is inclusive for dates: a daily series "to" today includes today.
+    let to = if matches!(req.window, Window::Daily | Window::Monthly) {
+        req.to + chrono::TimeDelta::days(1)
+    } else {
+        req.to
+    };
+    let points = usage_series(&state.db, id, req.from, to, req.window, tz).await?;
+    Ok((
+        UsageSeries {
+            peer_id: id,
+            window: req.window,
+            from: req.from,
+            to: req.to,
+            timezone: tz.name().to_owned(),
+            points,
+        },
+        ctx,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/peers/{id}/usage", tag = "usage",
+    params(("id" = i32, Path),
+        ("from" = Option<String>, Query, description = "RFC 3339 or YYYY-MM-DD (local); default: cycle start"),
+        ("to" = Option<String>, Query, description = "RFC 3339 or YYYY-MM-DD (local); default: now"),
+        ("window" = Option<String>, Query, description = "raw | hourly | daily (default) | monthly")),
+    responses((status = 200, body = UsageSeries), (status = 400, body = crate::http::error::ErrorBody),
+        (status = 404, body = crate::http::error::ErrorBody)))]
+pub async fn peer_usage(
+    _: Principal,
+    State(state): State<ApiState>,
+    Path(id): Path<i32>,
+    Query(params): Query<Params>,
+) -> Result<Json<UsageSeries>, ApiError> {
+    Ok(Json(series(&state, id, &params).await?.0))
+}
+
+/// The current cycle's totals.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MonthSummary {
+    pub cycle_start: DateTime<Utc>,
+    pub cycle_end: DateTime<Utc>,
+    pub timezone: String,
+    /// Tracked peers matching the filter (all pages).
+    pub total_peers: usize,
+    /// Bytes received from those peers this cycle (their upload).
+    pub total_rx: u64,
+    /// Bytes sent to those peers this cycle (their download).
+    pub total_tx: u64,
+    /// Peers the routers list that are not tracked ("new, not tracked").
+    pub untracked_peers: usize,
+    pub page: u64,
+    pub per_page: u64,
+    pub peers: Vec<PeerView>,
+}
+
+pub(crate) async fn summary_rows(
+    state: &ApiState,
+    params: &Params,
+) -> Result<(Context, Vec<PeerView>, usize), ApiError> {
+    let ctx = query::context(&state.db, state.clock.now()).await?;
+    let filter = PeerFilter {
+        router_id: query::int(params, "router_id")?,
+        tracked: None,
+        ids: None,
+    };
+    let all = service::views(&state.db, &filter, &ctx.settings, &ctx.cycle, ctx.now).await?;
+    let untracked = all.iter().filter(|p| !p.tracked && !p.dynamic).count();
+    let mut rows: Vec<PeerView> = all.into_iter().filter(|p| p.tracked).collect();
+    if let Some(needle) = params.get("q") {
+        rows = service::search(rows, needle);
+    }
+    let sort = match params.get("sort").filter(|s| !s.is_empty()) {
+        None => PeerSort::Total,
+        Some(text) => PeerSort::parse(text).ok_or_else(|| {
+            ApiError::invalid(
+                "sort",
+                "must be id, name, total, download, upload, last_seen, quota or status",
+            )
+        })?,
+    };
+    service::sort(&mut rows, sort, query::descending(params, true)?);
+    Ok((ctx, rows, untracked))
+}
+
+#[utoipa::path(get, path = "/api/summary/month", tag = "usage",
+    params(("router_id" = Option<i32>, Query), ("q" = Option<String>, Query),
+        ("sort" = Option<String>, Query, description = "total (default) | download | upload | name | last_seen | quota | status | id"),
+        ("order" = Option<String>, Query, description = "desc (default) | asc"),
+        ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query, description = "1–1000, default 100")),
+    responses((status = 200, body = MonthSummary), (status = 400, body = crate::http::error::ErrorBody)))]
+pub async fn summary(
+    _: Principal,
+    State(state): State<ApiState>,
+    Query(params): Query<Params>,
+) -> Result<Json<MonthSummary>, ApiError> {
+    query::only(
+        &params,
+        &["router_id", "q", "sort", "order", "page", "per_page"],
+    )?;
+    let (ctx, rows, untracked_peers) = summary_rows(&state, &params).await?;
+    let total_rx = rows
+        .iter()
+        .map(|r| r.cycle_rx)
+        .fold(0u64, u64::saturating_add);
+    let total_tx = rows
+        .iter()
+        .map(|r| r.cycle_tx)
+        .fold(0u64, u64::saturating_add);
+    let total_peers = rows.len();
+    let page = query::uint(&params, "page", 1, 1, u64::from(u32::MAX))?;
+    let per_page = query::uint(&params, "per_page", 100, 1, 1000)?;
+    let skip = usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX);
+    Ok(Json(MonthSummary {
+        cycle_start: ctx.cycle.start,
+        cycle_end: ctx.cycle.end,
+        timezone: ctx.calendar.timezone_at(ctx.now).name().to_owned(),
+        total_peers,
+        total_rx,
+        total_tx,
+        untracked_peers,
+        page,
+        per_page,
+        peers: rows
+            .into_iter()
+            .skip(skip)
+            .take(usize::try_from(per_page).unwrap_or(usize::MAX))
+            .collect(),
+    }))
+}
