@@ -135,6 +135,11 @@ impl MigrationTrait for Migration {
             .await?;
 
         let peer_columns = [
+            // The admin's name for the peer; RouterOS's own `name` is refreshed every poll.
+            ColumnDef::new(Peers::DisplayName)
+                .string()
+                .null()
+                .to_owned(),
             ColumnDef::new(Peers::DisabledReason)
                 .string()
                 .null()

@@ -311,7 +311,8 @@ async fn run_one(spec: &str) -> String {
         )
         .await
         .unwrap();
-        let endpoint = routers::endpoint(&row, settings_row.router_tls_verify, ROUTER_TIMEOUT);
+        let endpoint =
+            routers::endpoint(&row, settings_row.router_tls_verify, ROUTER_TIMEOUT).unwrap();
         let client = RouterClient::new(endpoint).unwrap();
         let identity = client.identity().await.unwrap();
         fleet.push(Arc::new((row.id, client, identity)));

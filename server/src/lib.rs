@@ -12,5 +12,6 @@ pub mod http;
 pub mod logging;
 pub mod routeros;
 pub mod scheduler;
+pub mod secrets;
 pub mod service;
 pub mod state;

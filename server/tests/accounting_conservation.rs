@@ -139,7 +139,7 @@ impl RouterUnderTest {
 }
 
 fn client_for(row: &router::Model) -> RouterClient {
-    RouterClient::new(routers::endpoint(row, false, CLIENT_TIMEOUT)).unwrap()
+    RouterClient::new(routers::endpoint(row, false, CLIENT_TIMEOUT).unwrap()).unwrap()
 }
 
 #[derive(Default, Debug)]

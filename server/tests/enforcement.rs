@@ -106,7 +106,7 @@ async fn setup(
     )
     .await
     .unwrap();
-    let client = RouterClient::new(routers::endpoint(&router, false, TIMEOUT)).unwrap();
+    let client = RouterClient::new(routers::endpoint(&router, false, TIMEOUT).unwrap()).unwrap();
     let listed = client.list_peers().await.unwrap();
     routers::import_peers(db, router.id, &listed, start)
         .await

@@ -31,6 +31,9 @@ pub async fn create(
     new: NewRouter,
     now: DateTime<Utc>,
 ) -> Result<router::Model, DbError> {
+    // The password is bound to the router id (associated data), known only after the insert:
+    // insert with an empty secret, then seal it, in one transaction.
+    let txn = db.begin().await?;
     let row = router::ActiveModel {
         name: Set(new.name),
         host: Set(new.host),
@@ -40,13 +43,20 @@ pub async fn create(
         tls_verify: Set(new.tls_verify),
         tls_fingerprint: Set(new.tls_fingerprint),
         username: Set(new.username),
-        password_secret: Set(new.password),
+        password_secret: Set(String::new()),
         poll_enabled: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     };
-    Ok(row.insert(db).await?)
+    let inserted = row.insert(&txn).await?;
+    let sealed = crate::secrets::seal_router_password(inserted.id, &new.password)
+        .map_err(|err| DbError::Query(sea_orm::DbErr::Custom(err.to_string())))?;
+    let mut active: router::ActiveModel = inserted.into();
+    active.password_secret = Set(sealed);
+    let stored = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(stored)
 }
 
 /// Routers with polling switched on, in id order.
@@ -65,13 +75,15 @@ pub fn transport_name(transport: Transport) -> &'static str {
     }
 }
 
-/// Connection settings for a stored router. `global_tls_verify` is the setting a router
-/// without its own `tls_verify` follows.
+/// Connection settings for a stored router, its password decrypted with the installed master
+/// key. `global_tls_verify` is the setting a router without its own `tls_verify` follows.
 pub fn endpoint(
     row: &router::Model,
     global_tls_verify: bool,
     timeout: std::time::Duration,
-) -> RouterEndpoint {
+) -> Result<RouterEndpoint, crate::routeros::RouterError> {
+    let password = stored_password(row)
+        .map_err(|err| crate::routeros::RouterError::Config(err.to_string()))?;
     let transport = if row.transport == "api" {
         Transport::Api
     } else {
@@ -82,13 +94,23 @@ pub fn endpoint(
         transport,
         row.tls,
         row.username.clone(),
-        row.password_secret.clone(),
+        password,
     );
     endpoint.port = row.port.and_then(|p| u16::try_from(p).ok());
     endpoint.tls_verify = row.tls_verify.unwrap_or(global_tls_verify);
     endpoint.tls_fingerprint = row.tls_fingerprint.clone();
     endpoint.timeout = timeout;
-    endpoint
+    Ok(endpoint)
+}
+
+/// The router's password in clear, for connecting. Rows written before encryption at rest
+/// hold plaintext until start-up seals them (`secrets_at_rest::seal_legacy`).
+pub fn stored_password(row: &router::Model) -> Result<String, crate::secrets::SecretError> {
+    if crate::secrets::is_encrypted(&row.password_secret) {
+        crate::secrets::open_router_password(row.id, &row.password_secret)
+    } else {
+        Ok(row.password_secret.clone())
+    }
 }
 
 /// Marks these peers tracked and records their current counters as the baseline, in one

@@ -68,7 +68,18 @@ pub async fn all_backends(test_name: &str) -> Vec<TestDb> {
     dbs
 }
 
+/// Installs a random master key for this test process unless one is installed, so routers
+/// can be stored (their passwords are sealed under it).
+pub fn ensure_test_key() {
+    if crate::secrets::installed().is_err()
+        && let Ok(key) = crate::secrets::MasterKey::generate()
+    {
+        crate::secrets::install(key);
+    }
+}
+
 pub async fn sqlite(test_name: &str) -> TestDb {
+    ensure_test_key();
     let dir = std::env::temp_dir().join(unique_name(test_name));
     let target = DatabaseTarget::Sqlite {
         path: dir.join("wgmik.db"),
@@ -84,6 +95,7 @@ pub async fn sqlite(test_name: &str) -> TestDb {
 }
 
 pub async fn postgres(admin_url: &str, test_name: &str) -> TestDb {
+    ensure_test_key();
     let schema = unique_name(test_name);
     let admin = Database::connect(postgres_options(admin_url, None))
         .await

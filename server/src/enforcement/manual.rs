@@ -62,7 +62,7 @@ pub async fn set_enabled(
         &router_row,
         settings_row.router_tls_verify,
         ROUTER_TIMEOUT,
-    ))?;
+    )?)?;
     set_enabled_with(db, &client, row, enable, actor, now).await
 }
 

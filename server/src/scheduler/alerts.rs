@@ -120,13 +120,22 @@ pub async fn deliver_due(
         report.no_url = u32::try_from(done.rows_affected).unwrap_or(u32::MAX);
         return Ok(report);
     };
-    let secret = row.webhook_secret.filter(|secret| !secret.is_empty());
+    // Stored sealed under the master key (plaintext only from before encryption at rest).
+    let secret = match row.webhook_secret.filter(|secret| !secret.is_empty()) {
+        None => Ok(None),
+        Some(stored) => crate::service::secrets::open_webhook_secret(&stored)
+            .map(Some)
+            .map_err(|err| format!("cannot open webhook_secret: {err}")),
+    };
     let target = Target::parse(&url);
     for alert in due {
         let outcome = match (&target, &secret) {
             (Err(err), _) => Err(err.clone()),
-            (Ok(_), None) => Err("webhook_secret is not set; alerts are only sent signed".into()),
-            (Ok(target), Some(secret)) => send(http, target, secret, &alert).await,
+            (Ok(_), Err(err)) => Err(err.clone()),
+            (Ok(_), Ok(None)) => {
+                Err("webhook_secret is not set; alerts are only sent signed".into())
+            }
+            (Ok(target), Ok(Some(secret))) => send(http, target, secret, &alert).await,
         };
         match outcome {
             Ok(()) => {
@@ -143,7 +152,7 @@ pub async fn deliver_due(
                 report.last_error = Some(error);
                 // The receiver is unwell: one doomed request per pass is enough. Settings
                 // errors cost no request, so those go on to record every due alert.
-                if target.is_ok() && secret.is_some() {
+                if target.is_ok() && matches!(secret, Ok(Some(_))) {
                     break;
                 }
             }

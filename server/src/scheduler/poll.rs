@@ -176,8 +176,11 @@ async fn router_task(
                         .as_ref()
                         .is_none_or(|(stamp, _, _)| *stamp != row.updated_at)
                     {
-                        let endpoint =
-                            routers::endpoint(&row, settings_row.router_tls_verify, ROUTER_TIMEOUT);
+                        let endpoint = routers::endpoint(
+                            &row,
+                            settings_row.router_tls_verify,
+                            ROUTER_TIMEOUT,
+                        )?;
                         let fresh = RouterClient::new(endpoint)?;
                         let identity = tokio::time::timeout(ROUTER_TIMEOUT, fresh.identity())
                             .await

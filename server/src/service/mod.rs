@@ -3,4 +3,5 @@
 
 pub mod peers;
 pub mod routers;
+pub mod secrets;
 pub mod settings;

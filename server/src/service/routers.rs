@@ -66,7 +66,7 @@ pub async fn import_default(
     now: DateTime<Utc>,
 ) -> Result<usize, RouterServiceError> {
     let global_verify = settings::load(db).await?.router_tls_verify;
-    let client = RouterClient::new(routers::endpoint(row, global_verify, ROUTER_TIMEOUT))?;
+    let client = RouterClient::new(routers::endpoint(row, global_verify, ROUTER_TIMEOUT)?)?;
     let peers = client.list_peers().await?;
     let chosen: Vec<WgPeer> = default_selection(&peers, interfaces)
         .into_iter()
@@ -263,10 +263,11 @@ pub async fn update(
             .username
             .clone()
             .unwrap_or_else(|| row.username.clone()),
-        password: patch
-            .password
-            .clone()
-            .unwrap_or_else(|| row.password_secret.clone()),
+        password: match &patch.password {
+            Some(password) => password.clone(),
+            None => routers::stored_password(&row)
+                .map_err(|err| RouterServiceError::Router(RouterError::Config(err.to_string())))?,
+        },
     };
     if patch.changes_connection() {
         test_connection(db, &merged).await?;
@@ -280,7 +281,8 @@ pub async fn update(
     active.tls_verify = Set(merged.tls_verify);
     active.tls_fingerprint = Set(merged.tls_fingerprint);
     active.username = Set(merged.username);
-    active.password_secret = Set(merged.password);
+    active.password_secret = Set(crate::secrets::seal_router_password(id, &merged.password)
+        .map_err(|err| RouterServiceError::Router(RouterError::Config(err.to_string())))?);
     if let Some(enabled) = patch.poll_enabled {
         active.poll_enabled = Set(enabled);
     }
@@ -402,7 +404,7 @@ pub async fn live_peers(
     use crate::db::entities::peer;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let global_verify = settings::load(db).await?.router_tls_verify;
-    let client = RouterClient::new(routers::endpoint(row, global_verify, ROUTER_TIMEOUT))?;
+    let client = RouterClient::new(routers::endpoint(row, global_verify, ROUTER_TIMEOUT)?)?;
     let peers = client.list_peers().await?;
     let known: std::collections::HashMap<(String, String), peer::Model> = peer::Entity::find()
         .filter(peer::Column::RouterId.eq(row.id))
@@ -453,7 +455,7 @@ pub async fn import(
     now: DateTime<Utc>,
 ) -> Result<usize, RouterServiceError> {
     let global_verify = settings::load(db).await?.router_tls_verify;
-    let client = RouterClient::new(routers::endpoint(row, global_verify, ROUTER_TIMEOUT))?;
+    let client = RouterClient::new(routers::endpoint(row, global_verify, ROUTER_TIMEOUT)?)?;
     let peers = client.list_peers().await?;
     let chosen: Vec<WgPeer> = match selection {
         ImportSelection::Interfaces(names) => {

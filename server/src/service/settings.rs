@@ -134,7 +134,15 @@ pub async fn update(
     };
     let txn = db.begin().await.map_err(DbError::from)?;
     let current = settings::load_in(&txn).await?;
-    let next = apply_patch(current, fields, now)?;
+    let mut next = apply_patch(current, fields, now)?;
+    if fields.contains_key("webhook_secret")
+        && let Some(plain) = next.webhook_secret.take()
+    {
+        let sealed = crate::secrets::installed()
+            .and_then(|key| key.encrypt(&plain, crate::secrets::WEBHOOK_CONTEXT))
+            .map_err(|err| SettingsError::invalid("webhook_secret", err.to_string()))?;
+        next.webhook_secret = Some(sealed);
+    }
     let saved = settings::save_in(&txn, next, now).await?;
     txn.commit().await.map_err(DbError::from)?;
     Ok(SettingsView::from(&saved))

@@ -350,11 +350,10 @@ pub async fn interfaces(
     let verify = crate::db::settings::load(&state.db)
         .await?
         .router_tls_verify;
-    let client = RouterClient::new(crate::db::routers::endpoint(
-        &row,
-        verify,
-        crate::scheduler::poll::ROUTER_TIMEOUT,
-    ))
+    let client = RouterClient::new(
+        crate::db::routers::endpoint(&row, verify, crate::scheduler::poll::ROUTER_TIMEOUT)
+            .map_err(|err| router_error(&err))?,
+    )
     .map_err(|err| router_error(&err))?;
     let interfaces = client
         .list_interfaces()
