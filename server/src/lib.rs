@@ -3,6 +3,7 @@
 
 pub mod accounting;
 pub mod alerts;
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod db;
