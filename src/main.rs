@@ -6,7 +6,9 @@ mod serve;
 use std::process::ExitCode;
 
 use clap::Parser;
-use server::config::{Cli, Command, Config, RouterAddArgs, RouterCommand};
+use server::config::{
+    Cli, Command, Config, RouterAddArgs, RouterCommand, TokenCommand, TokenCreateArgs,
+};
 
 fn main() -> ExitCode {
     // `.env` sits between defaults and the real environment: dotenvy never overrides a
@@ -21,7 +23,15 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return report_cli_error(&err),
     };
-    server::logging::init(cli.global.log_format);
+    // A command whose stdout is its result keeps the logs off it.
+    if matches!(
+        cli.command,
+        Some(Command::Token(_) | Command::RotateMasterKey)
+    ) {
+        server::logging::init_stderr(cli.global.log_format);
+    } else {
+        server::logging::init(cli.global.log_format);
+    }
 
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -50,7 +60,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve => serve::serve(config).await,
         Command::Router(RouterCommand::Add(args)) => router_add(&config, args).await,
+        Command::Token(TokenCommand::Create(args)) => token_create(&config, args).await,
+        Command::RotateMasterKey => rotate_master_key(&config).await,
     }
+}
+
+/// Prints only the token on stdout, so `TOKEN=$(wgmik token create --name ci)` works; the
+/// note about it goes to stderr.
+async fn token_create(config: &Config, args: TokenCreateArgs) -> anyhow::Result<()> {
+    let db = server::db::connect(&config.database).await?;
+    server::db::migrate(&db, &config.database).await?;
+    let created = server::auth::tokens::create(&db, &args.name, None, chrono::Utc::now()).await?;
+    println!("{}", created.secret());
+    eprintln!(
+        "created API token {:?} (id {}, prefix {}); it is shown only now; \
+         send it as `Authorization: Bearer <token>`",
+        created.name, created.id, created.prefix
+    );
+    Ok(())
 }
 
 async fn router_add(config: &Config, args: RouterAddArgs) -> anyhow::Result<()> {
@@ -65,6 +92,7 @@ async fn router_add(config: &Config, args: RouterAddArgs) -> anyhow::Result<()> 
         .map_err(|_| anyhow::anyhow!("set the router password in {}", args.password_env))?;
     let db = server::db::connect(&config.database).await?;
     server::db::migrate(&db, &config.database).await?;
+    server::service::secrets::startup(&db, &config.data_dir).await?;
     let new = NewRouter {
         name: args.name,
         host: args.host,
@@ -104,4 +132,25 @@ fn report_cli_error(err: &clap::Error) -> ExitCode {
     let first = rendered.lines().next().unwrap_or("invalid command line");
     eprintln!("{first} (see wgmik --help)");
     ExitCode::from(2)
+}
+
+async fn rotate_master_key(config: &Config) -> anyhow::Result<()> {
+    let db = server::db::connect(&config.database).await?;
+    server::db::migrate(&db, &config.database).await?;
+    let (new, source) = server::service::secrets::rotate_master_key(&db, &config.data_dir).await?;
+    match source {
+        server::secrets::KeySource::Environment => {
+            eprintln!(
+                "every secret is now encrypted under the new key below: set {} to it before \
+                 the next start (the old key no longer opens them)",
+                server::secrets::MASTER_KEY_VAR
+            );
+            println!("{}", new.to_base64());
+        }
+        _ => eprintln!(
+            "every secret is now encrypted under a new key, stored in {}",
+            config.data_dir.join(server::secrets::KEY_FILE).display()
+        ),
+    }
+    Ok(())
 }

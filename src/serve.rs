@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
+use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +19,11 @@ use tower_http::trace::TraceLayer;
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let db = server::db::connect(&config.database).await?;
     server::db::migrate(&db, &config.database).await?;
+    // A master key that cannot open the stored router passwords stops start-up here, before
+    // any job could use (or overwrite) them.
+    server::service::secrets::startup(&db, &config.data_dir).await?;
+    // Before listening: a half-set WGMIK_ADMIN_* pair must stop start-up, not be ignored.
+    server::auth::users::bootstrap_from_env(&db, chrono::Utc::now()).await?;
 
     // Bind before building anything else so a taken port fails fast with a plain message.
     let listener = tokio::net::TcpListener::bind(config.bind)
@@ -58,26 +63,48 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         // Its own task and HTTP client: a slow webhook never holds up a poll.
         tokio::spawn(server::scheduler::alerts::run(
             db.clone(),
-            clock,
+            clock.clone(),
             jobs_shutdown,
         )),
     ];
 
+    let auth = server::auth::AuthState {
+        cookie_secure: config.cookie_secure,
+        public_origin: config.public_origin.clone(),
+        ..server::auth::AuthState::new(db.clone(), clock.clone())
+    };
+    let api = server::http::api::ApiState {
+        db: db.clone(),
+        clock: clock.clone(),
+        auth: auth.clone(),
+    };
     let state = AppState::new(db.clone(), config.clone());
     let routes = generate_route_list(app::App);
     let app = Router::new()
         .leptos_routes_with_context(
             &leptos_options,
             routes,
-            move || provide_context(state.clone()),
+            move || {
+                provide_context(state.clone());
+                provide_csp_nonce();
+            },
             {
                 let options = leptos_options.clone();
                 move || app::shell(options.clone())
             },
         )
-        .fallback(file_and_error_handler(app::shell))
+        .fallback(file_and_error_handler_with_context(
+            provide_csp_nonce,
+            app::shell,
+        ))
         .with_state(leptos_options)
         .merge(server::http::health::routes(db.clone()))
+        .merge(server::auth::routes().with_state(auth))
+        .merge(server::http::api::routes(api))
+        .layer(axum::middleware::from_fn(
+            server::auth::refresh_session_cookie,
+        ))
+        .layer(axum::middleware::from_fn(server::auth::security_headers))
         .layer(TraceLayer::new_for_http());
 
     tracing::info!(
@@ -85,10 +112,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         database = %config.database.redacted(),
         "wgmik listening on http://{bound}"
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("web server failed")?;
+    // The peer address feeds the login limiter.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("web server failed")?;
     // Let the jobs finish the transaction in flight (a poll commit takes well under this).
     let _ = stop_jobs.send(true);
     for job in jobs {
@@ -102,6 +133,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     db.close().await.ok();
     tracing::info!("wgmik stopped");
     Ok(())
+}
+
+/// Hands Leptos the CSP nonce that `security_headers` put in this response's header, so the
+/// inline hydration scripts carry the nonce the policy allows.
+fn provide_csp_nonce() {
+    let nonce = leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<server::auth::CspNonce>().cloned());
+    if let Some(nonce) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+    }
 }
 
 /// Resolves on the first SIGINT (Ctrl-C) or SIGTERM (docker stop, Kubernetes).

@@ -26,6 +26,27 @@ pub enum Command {
     /// Manage routers from the command line (until the wizard and the API land).
     #[command(subcommand)]
     Router(RouterCommand),
+    /// Manage API tokens for automation.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Re-encrypt every stored secret under a new master key. With a key file in the data
+    /// directory the file is replaced; with WGMIK_MASTER_KEY the new key is printed on stdout
+    /// and must be set before the next start.
+    RotateMasterKey,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token and print it on stdout (only the token, so scripts can capture
+    /// it). It is shown this once; the database keeps only its hash.
+    Create(TokenCreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// A name saying what the token is for (shown in the token list).
+    #[arg(long)]
+    pub name: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,6 +122,16 @@ pub struct GlobalArgs {
     /// Log format: `text` for people, `json` for log collectors. The filter is `RUST_LOG`.
     #[arg(long, env = "WGMIK_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: LogFormat,
+
+    /// Always mark the session cookie Secure (for TLS terminated by a proxy that does not send
+    /// X-Forwarded-Proto). Without it the cookie is Secure when the request came over TLS.
+    #[arg(long, env = "WGMIK_COOKIE_SECURE", global = true)]
+    pub cookie_secure: bool,
+
+    /// The URL browsers use to reach the panel, e.g. https://wg.example.net. Needed behind a
+    /// reverse proxy that rewrites Host: state-changing requests must come from this origin.
+    #[arg(long, env = "WGMIK_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -116,6 +147,9 @@ pub struct Config {
     pub database: DatabaseTarget,
     pub data_dir: PathBuf,
     pub site_root: PathBuf,
+    pub cookie_secure: bool,
+    /// `WGMIK_PUBLIC_URL` as an origin (`scheme://host[:port]`).
+    pub public_origin: Option<String>,
 }
 
 /// Where the data lives. The SQLite path is kept apart so start-up can create its directory.
@@ -154,6 +188,8 @@ impl DatabaseTarget {
 pub enum ConfigError {
     #[error("DATABASE_URL must start with sqlite:// or postgres:// (got {0:?})")]
     UnsupportedDatabaseUrl(String),
+    #[error("{0}")]
+    PublicUrl(String),
 }
 
 impl Config {
@@ -169,6 +205,14 @@ impl Config {
             database,
             data_dir: args.data_dir.clone(),
             site_root: args.site_root.clone().unwrap_or_else(default_site_root),
+            cookie_secure: args.cookie_secure,
+            public_origin: match args.public_url.as_deref() {
+                None | Some("") => None,
+                Some(url) => Some(
+                    crate::auth::origin::normalize_public_origin(url)
+                        .map_err(ConfigError::PublicUrl)?,
+                ),
+            },
         })
     }
 }
@@ -225,6 +269,8 @@ mod tests {
             data_dir: PathBuf::from("/var/lib/wgmik"),
             site_root: None,
             log_format: LogFormat::Text,
+            cookie_secure: false,
+            public_url: None,
         }
     }
 
@@ -253,6 +299,30 @@ mod tests {
         let err = Config::from_args(&args(Some("mysql://root@localhost/x")))
             .expect_err("mysql is not supported");
         assert!(err.to_string().contains("mysql://"), "{err}");
+    }
+
+    #[test]
+    fn public_url_becomes_an_origin_and_bad_ones_are_named() {
+        let mut a = args(None);
+        a.public_url = Some("https://wg.example.net/panel/".to_owned());
+        let config = Config::from_args(&a).expect("valid public URL");
+        assert_eq!(
+            config.public_origin.as_deref(),
+            Some("https://wg.example.net")
+        );
+        a.public_url = Some("wg.example.net".to_owned());
+        let err = Config::from_args(&a).expect_err("no scheme");
+        assert!(err.to_string().contains("WGMIK_PUBLIC_URL"), "{err}");
+    }
+
+    #[test]
+    fn token_create_parses() {
+        let cli = Cli::try_parse_from(["wgmik", "token", "create", "--name", "ci"])
+            .expect("token create");
+        assert!(matches!(
+            cli.command,
+            Some(Command::Token(TokenCommand::Create(TokenCreateArgs { ref name }))) if name == "ci"
+        ));
     }
 
     #[test]

@@ -1,32 +1,21 @@
-//! TEMPORARY stand-in until the authentication core lands: every request is refused.
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
+//! Authentication (issue #6, SPEC §9): admin users with Argon2id passwords, cookie sessions,
+//! API tokens, login throttling, and the [`Principal`] extractor that every protected handler
+//! takes. Auth fails closed: no default credentials, no path-prefix allow-lists.
 
-use crate::http::ApiError;
+pub mod extract;
+pub mod headers;
+pub mod origin;
+pub mod password;
+pub mod ratelimit;
+pub mod refresh;
+pub mod routes;
+pub mod secret;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
 
-#[derive(Clone, Default)]
-pub struct AuthState;
-
-#[derive(Debug, Clone)]
-pub struct Principal {
-    pub name: String,
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Principal {
-    type Rejection = ApiError;
-    async fn from_request_parts(_: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Err(ApiError::unauthorized("sign in first"))
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct TokenPrincipal {
-    pub name: String,
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for TokenPrincipal {
-    type Rejection = ApiError;
-    async fn from_request_parts(_: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Err(ApiError::unauthorized("a bearer token is required"))
-    }
-}
+pub use extract::{AuthState, Principal, TokenPrincipal, Via};
+pub use headers::{CspNonce, security_headers};
+pub use ratelimit::{Limits, RateLimiter};
+pub use refresh::refresh_session_cookie;
+pub use routes::routes;

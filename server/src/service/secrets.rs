@@ -152,3 +152,120 @@ pub fn open_webhook_secret(stored: &str) -> Result<String, SecretError> {
         Ok(stored.to_owned())
     }
 }
+
+/// The key file a rotation writes before it touches the database; start-up finishes an
+/// interrupted rotation from it.
+pub const PENDING_KEY_FILE: &str = "master.key.new";
+
+/// Start-up: loads the master key (`WGMIK_MASTER_KEY`, else the key file in `data_dir`,
+/// created 0600 when missing, with a warning), checks that it opens every stored secret,
+/// seals plaintext left by older versions, and installs it for the process. A key that does
+/// not open the stored secrets stops start-up; nothing is replaced.
+pub async fn startup(
+    db: &DatabaseConnection,
+    data_dir: &std::path::Path,
+) -> Result<crate::secrets::KeySource, StartupError> {
+    let env = std::env::var(crate::secrets::MASTER_KEY_VAR).ok();
+    let (key, source) = crate::secrets::load(env.as_deref(), data_dir)?;
+    let outcome = verify_and_seal(db, &key).await;
+    let (key, source, report) = match outcome {
+        Ok(report) => (key, source, report),
+        // A rotation that stopped after the database commit: the pending file has the key.
+        Err(SecretsError::Router { .. } | SecretsError::Settings(_))
+            if env.is_none() && data_dir.join(PENDING_KEY_FILE).exists() =>
+        {
+            let pending =
+                std::fs::read_to_string(data_dir.join(PENDING_KEY_FILE)).map_err(|err| {
+                    StartupError::Key(SecretError::KeyFile {
+                        path: data_dir.join(PENDING_KEY_FILE).display().to_string(),
+                        reason: err.to_string(),
+                    })
+                })?;
+            let key = MasterKey::from_base64(&pending)?;
+            let report = verify_and_seal(db, &key).await?;
+            std::fs::rename(
+                data_dir.join(PENDING_KEY_FILE),
+                data_dir.join(crate::secrets::KEY_FILE),
+            )
+            .map_err(|err| {
+                StartupError::Key(SecretError::KeyFile {
+                    path: data_dir
+                        .join(crate::secrets::KEY_FILE)
+                        .display()
+                        .to_string(),
+                    reason: err.to_string(),
+                })
+            })?;
+            tracing::warn!("finished an interrupted master-key rotation");
+            (
+                key,
+                crate::secrets::KeySource::ExistingFile(data_dir.join(crate::secrets::KEY_FILE)),
+                report,
+            )
+        }
+        Err(err) => return Err(err.into()),
+    };
+    match &source {
+        crate::secrets::KeySource::CreatedFile(path) => tracing::warn!(
+            path = %path.display(),
+            "{} is not set: created a master key file (mode 0600); back it up with the \
+             database, or set {} for production",
+            crate::secrets::MASTER_KEY_VAR,
+            crate::secrets::MASTER_KEY_VAR
+        ),
+        crate::secrets::KeySource::ExistingFile(path) => {
+            tracing::info!(path = %path.display(), "master key read from the key file");
+        }
+        crate::secrets::KeySource::Environment => {
+            tracing::info!("master key read from {}", crate::secrets::MASTER_KEY_VAR);
+        }
+    }
+    if report.sealed > 0 {
+        tracing::info!(
+            sealed = report.sealed,
+            "encrypted secrets stored in plaintext by an older version"
+        );
+    }
+    crate::secrets::install(key);
+    Ok(source)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("master key: {0}")]
+    Key(#[from] SecretError),
+    #[error("stored secrets: {0}")]
+    Secrets(#[from] SecretsError),
+}
+
+/// `wgmik rotate-master-key`: a new key, every secret re-encrypted under it in one
+/// transaction. With a key file the new key is written to `master.key.new` first and renamed
+/// over `master.key` after the commit (start-up finishes the rename if interrupted); with
+/// `WGMIK_MASTER_KEY` the new key is returned for the caller to print.
+pub async fn rotate_master_key(
+    db: &DatabaseConnection,
+    data_dir: &std::path::Path,
+) -> Result<(MasterKey, crate::secrets::KeySource), StartupError> {
+    let env = std::env::var(crate::secrets::MASTER_KEY_VAR).ok();
+    let (old, source) = crate::secrets::load(env.as_deref(), data_dir)?;
+    verify_and_seal(db, &old).await?;
+    let new = MasterKey::generate()?;
+    let file_error = |path: std::path::PathBuf, err: std::io::Error| {
+        StartupError::Key(SecretError::KeyFile {
+            path: path.display().to_string(),
+            reason: err.to_string(),
+        })
+    };
+    let uses_file = !matches!(source, crate::secrets::KeySource::Environment);
+    let pending = data_dir.join(PENDING_KEY_FILE);
+    if uses_file {
+        crate::secrets::write_key_file(&pending, &new)
+            .map_err(|e| file_error(pending.clone(), e))?;
+    }
+    rotate(db, &old, &new).await?;
+    if uses_file {
+        let target = data_dir.join(crate::secrets::KEY_FILE);
+        std::fs::rename(&pending, &target).map_err(|e| file_error(target.clone(), e))?;
+    }
+    Ok((new, source))
+}
