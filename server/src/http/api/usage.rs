@@ -49,7 +49,8 @@ pub(crate) fn series_request(params: &Params, ctx: &Context) -> Result<SeriesReq
         }
     };
     let from = query::instant(params, "from", ctx)?.unwrap_or(ctx.cycle.start);
-    let to = query::instant(params, "to", ctx)?.unwrap_or(ctx.now);
+    // `to` is exclusive; the default includes a sample taken at this very instant.
+    let to = query::instant(params, "to", ctx)?.unwrap_or(ctx.now + chrono::TimeDelta::seconds(1));
     if to < from {
         return Err(ApiError::invalid("to", "must not be before from"));
     }
