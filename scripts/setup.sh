@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 CARGO_LEPTOS_VERSION=0.3.10      # 0.3.11 needs rustc 1.96
 WASM_BINDGEN_VERSION=0.2.130     # must equal wasm-bindgen in Cargo.lock
 LIBROUTEROS_VERSION=4.2.2        # third-party RouterOS API client the simulator is checked against
+SCHEMATHESIS_VERSION=4.32.5      # OpenAPI fuzzer of scripts/api-fuzz.sh
 
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -46,4 +47,9 @@ if ! .venv/bin/python -c "import librouteros" >/dev/null 2>&1; then
   step "creating .venv with librouteros $LIBROUTEROS_VERSION"
   python3 -m venv .venv
   .venv/bin/pip install --quiet "librouteros==$LIBROUTEROS_VERSION"
+fi
+
+if [ "$(.venv/bin/schemathesis --version 2>/dev/null | awk '{print $3}')" != "$SCHEMATHESIS_VERSION" ]; then
+  step "installing schemathesis $SCHEMATHESIS_VERSION into .venv"
+  .venv/bin/pip install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
 fi
