@@ -20,6 +20,19 @@ use super::tokens::{self, TokenError};
 use super::users::{self, UserError};
 use crate::http::ApiError;
 
+/// The auth routes in the OpenAPI document (`/api/openapi.json` merges them in).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    login,
+    logout,
+    setup_status,
+    setup,
+    create_token,
+    list_tokens,
+    revoke_token
+))]
+pub struct AuthDoc;
+
 /// The auth routes, for any app state that can hand out an [`AuthState`].
 pub fn routes<S>() -> Router<S>
 where
@@ -58,6 +71,10 @@ async fn method_not_allowed() -> ApiError {
 const WRONG_CREDENTIALS: &str = "wrong username or password";
 
 /// `POST /api/session`: open (it is how one gets a session), rate-limited.
+#[utoipa::path(post, path = "/api/session", tag = "auth", request_body = Object,
+    responses((status = 204, description = "signed in; Set-Cookie: wgmik_session"),
+        (status = 400, body = crate::http::error::ErrorBody), (status = 401, body = crate::http::error::ErrorBody), (status = 403, body = crate::http::error::ErrorBody),
+        (status = 429, body = crate::http::error::ErrorBody)))]
 async fn login(
     State(auth): State<AuthState>,
     uri: Uri,
@@ -103,6 +120,8 @@ async fn login(
 }
 
 /// `DELETE /api/session`: ends the session the cookie names.
+#[utoipa::path(delete, path = "/api/session", tag = "auth",
+    responses((status = 204), (status = 401, body = crate::http::error::ErrorBody)))]
 async fn logout(
     State(auth): State<AuthState>,
     principal: Principal,
@@ -126,6 +145,7 @@ async fn logout(
 
 /// `GET /api/setup`: open, so the UI can choose between the setup and login pages. Says
 /// only whether an admin exists.
+#[utoipa::path(get, path = "/api/setup", tag = "auth", responses((status = 200, body = Object)))]
 async fn setup_status(State(auth): State<AuthState>) -> Result<Json<Value>, ApiError> {
     let needed = !users::admin_exists(&auth.db).await?;
     Ok(Json(json!({ "needed": needed })))
@@ -133,6 +153,8 @@ async fn setup_status(State(auth): State<AuthState>) -> Result<Json<Value>, ApiE
 
 /// `POST /api/setup`: open only while no admin exists (then 409); creates the first admin
 /// and logs them in.
+#[utoipa::path(post, path = "/api/setup", tag = "auth", request_body = Object,
+    responses((status = 201, body = Object), (status = 400, body = crate::http::error::ErrorBody), (status = 409, body = crate::http::error::ErrorBody)))]
 async fn setup(
     State(auth): State<AuthState>,
     uri: Uri,
@@ -174,6 +196,8 @@ async fn setup(
 }
 
 /// `POST /api/tokens` `{"name"}`: the token is in this response and nowhere else, ever.
+#[utoipa::path(post, path = "/api/tokens", tag = "auth", request_body = Object,
+    responses((status = 201, body = Object), (status = 400, body = crate::http::error::ErrorBody), (status = 401, body = crate::http::error::ErrorBody)))]
 async fn create_token(
     State(auth): State<AuthState>,
     principal: Principal,
@@ -204,6 +228,8 @@ async fn create_token(
 }
 
 /// `GET /api/tokens`: names, prefixes and dates; never a token.
+#[utoipa::path(get, path = "/api/tokens", tag = "auth",
+    responses((status = 200, body = Vec<Object>), (status = 401, body = crate::http::error::ErrorBody)))]
 async fn list_tokens(
     State(auth): State<AuthState>,
     _principal: Principal,
@@ -212,6 +238,8 @@ async fn list_tokens(
 }
 
 /// `DELETE /api/tokens/{id}`: 204, or 404 for an unknown id. Revoking twice is fine.
+#[utoipa::path(delete, path = "/api/tokens/{id}", tag = "auth", params(("id" = i32, Path)),
+    responses((status = 204), (status = 401, body = crate::http::error::ErrorBody), (status = 404, body = crate::http::error::ErrorBody)))]
 async fn revoke_token(
     State(auth): State<AuthState>,
     principal: Principal,

@@ -54,7 +54,7 @@ impl FromRef<ApiState> for AuthState {
     ),
     components(schemas(crate::http::error::ErrorBody)),
     tags(
-        (name = "routers"), (name = "peers"), (name = "usage"), (name = "quotas"),
+        (name = "auth"), (name = "routers"), (name = "peers"), (name = "usage"), (name = "quotas"),
         (name = "actions"), (name = "settings")
     )
 )]
@@ -62,7 +62,11 @@ struct ApiDoc;
 
 /// The API routes and their OpenAPI document, not yet bound to state.
 pub fn router_and_doc() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    // The auth routes are served by `auth::routes` (mounted beside this router); their
+    // descriptions join the same document.
+    doc.merge(crate::auth::routes::AuthDoc::openapi());
+    OpenApiRouter::with_openapi(doc)
         .routes(routes!(routers::list, routers::create))
         .routes(routes!(routers::get, routers::patch, routers::delete))
         .routes(routes!(routers::test))
