@@ -54,7 +54,7 @@ impl From<action::Model> for ActionView {
     params(("peer_id" = Option<i32>, Query), ("router_id" = Option<i32>, Query),
         ("action" = Option<String>, Query), ("actor" = Option<String>, Query),
         ("result" = Option<String>, Query), ("since" = Option<String>, Query, description = "RFC 3339 or YYYY-MM-DD"),
-        ("limit" = Option<u64>, Query), ("offset" = Option<u64>, Query)),
+        ("limit" = Option<u64>, Query), ("offset" = Option<u64>, Query, description = "0–9223372036854775807, default 0")),
     responses((status = 200, body = Vec<ActionView>), (status = 400, body = crate::http::error::ErrorBody)))]
 pub async fn list(
     _: Principal,
@@ -88,7 +88,7 @@ pub async fn list(
         &state.db,
         &filter,
         query::uint(&params, "limit", 100, 1, 1000)?,
-        query::uint(&params, "offset", 0, 0, u64::MAX)?,
+        query::uint(&params, "offset", 0, 0, query::MAX_OFFSET)?,
     )
     .await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))

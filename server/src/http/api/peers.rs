@@ -261,7 +261,7 @@ pub async fn enforce(
 
 /// The peer's audit log, newest first.
 #[utoipa::path(get, path = "/api/peers/{id}/actions", tag = "actions", params(("id" = i32, Path),
-        ("limit" = Option<u64>, Query), ("offset" = Option<u64>, Query)),
+        ("limit" = Option<u64>, Query), ("offset" = Option<u64>, Query, description = "0–9223372036854775807, default 0")),
     responses((status = 200, body = Vec<super::actions::ActionView>), (status = 404, body = crate::http::error::ErrorBody)))]
 pub async fn actions(
     _: Principal,
@@ -281,7 +281,7 @@ pub async fn actions(
         &state.db,
         &filter,
         query::uint(&params, "limit", 100, 1, 1000)?,
-        query::uint(&params, "offset", 0, 0, u64::MAX)?,
+        query::uint(&params, "offset", 0, 0, query::MAX_OFFSET)?,
     )
     .await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))

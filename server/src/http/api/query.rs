@@ -61,6 +61,10 @@ pub fn instant(
     ))
 }
 
+/// The largest `offset` a list takes: SQL's OFFSET is a signed 64-bit integer on SQLite and
+/// PostgreSQL (a larger one made the SQLite driver panic).
+pub const MAX_OFFSET: u64 = i64::MAX.unsigned_abs();
+
 pub fn uint(
     params: &Params,
     name: &str,
