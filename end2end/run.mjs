@@ -107,6 +107,63 @@ try {
     ],
   });
 
+  const admin = { username: "admin", password: "correct horse battery" };
+
+  await check("first run: pages send to setup, and creating the admin signs in", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const response = await page.goto(base + "/");
+    assert(new URL(page.url()).pathname === "/setup", `landed on ${page.url()}`);
+    assert(response.status() === 200, `status ${response.status()}`);
+    await page.screenshot({ path: join(output, "setup-desktop.png"), fullPage: true });
+    // A too-short password is refused with the reason in words.
+    await page.fill("#username", admin.username);
+    await page.fill("#password", "short-pw1");
+    await page.fill("#confirm", "short-pw1");
+    await page.evaluate(() => document.querySelectorAll("input").forEach((i) => i.removeAttribute("minlength")));
+    await page.click("#create-admin");
+    await page.waitForSelector("#setup-error");
+    assert((await page.textContent("#setup-error")).includes("10 characters"), "no password error");
+    await page.fill("#username", admin.username);
+    await page.fill("#password", admin.password);
+    await page.fill("#confirm", admin.password);
+    await page.click("#create-admin");
+    await page.waitForURL(base + "/");
+    assert((await page.textContent("h1")).includes("wgmik"), "not on the home page");
+    // The API agrees: the session works there too, and there is no second setup.
+    const setup = await (await fetch(`${base}/api/setup`)).json();
+    assert(setup.needed === false, "setup still needed");
+    await page.close();
+  });
+
+  await check("pages and the API refuse callers without a session", async () => {
+    const res = await fetch(`${base}/`, { redirect: "manual" });
+    assert(res.status === 303, `status ${res.status}`);
+    assert(res.headers.get("location").startsWith("/login"), res.headers.get("location"));
+    const api = await fetch(`${base}/api/summary/month`);
+    assert(api.status === 401, `api status ${api.status}`);
+    assert(res.headers.get("content-security-policy")?.includes("frame-ancestors 'none'"), "no CSP");
+  });
+
+  await check("login works with JavaScript off, and a wrong password says so", async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(base + "/");
+    assert(new URL(page.url()).pathname === "/login", `landed on ${page.url()}`);
+    await page.fill("#username", admin.username);
+    await page.fill("#password", "not the password");
+    await page.click("#sign-in");
+    await page.waitForSelector("#login-error");
+    assert((await page.textContent("#login-error")).includes("Wrong username or password"), "no error text");
+    await page.fill("#username", admin.username);
+    await page.fill("#password", admin.password);
+    await page.click("#sign-in");
+    await page.waitForURL(base + "/");
+    assert((await page.textContent("#db-check-result")).includes("No check run yet"), "home not rendered");
+    await page.click("#sign-out");
+    await page.waitForURL((url) => new URL(url).pathname === "/login");
+    await context.close();
+  });
+
   for (const [label, viewport] of [
     ["desktop", { width: 1280, height: 800 }],
     ["phone", { width: 375, height: 740 }],
@@ -117,7 +174,14 @@ try {
       page.on("pageerror", (err) => errors.push(String(err)));
       page.on("console", (msg) => msg.type() === "error" && errors.push(msg.text()));
       page.on("response", (res) => res.status() >= 400 && errors.push(`${res.status()} ${res.url()}`));
-      const response = await page.goto(base + "/");
+      await page.goto(base + "/");
+      assert(new URL(page.url()).pathname === "/login", `landed on ${page.url()}`);
+      await page.screenshot({ path: join(output, `login-${label}.png`), fullPage: true });
+      await page.fill("#username", admin.username);
+      await page.fill("#password", admin.password);
+      await page.click("#sign-in");
+      await page.waitForURL(base + "/");
+      const response = await page.reload();
       assert(response.status() === 200, `status ${response.status()}`);
       const result = page.locator("#db-check-result");
       // Server-rendered text: proves SSR, before any script ran.

@@ -93,13 +93,20 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                 move || app::shell(options.clone())
             },
         )
+        // Per matched page route (and server function): a session, or the login page.
+        // Static files (the fallback) stay open so the login page can load its CSS and wasm.
+        .route_layer(axum::middleware::from_fn_with_state(
+            auth.clone(),
+            server::auth::pages::page_gate,
+        ))
         .fallback(file_and_error_handler_with_context(
             provide_csp_nonce,
             app::shell,
         ))
         .with_state(leptos_options)
         .merge(server::http::health::routes(db.clone()))
-        .merge(server::auth::routes().with_state(auth))
+        .merge(server::auth::routes().with_state(auth.clone()))
+        .merge(server::auth::pages::form_routes().with_state(auth))
         .merge(server::http::api::routes(api))
         .layer(axum::middleware::from_fn(
             server::auth::refresh_session_cookie,

@@ -44,6 +44,8 @@ pub fn App() -> impl IntoView {
             <main class="mx-auto max-w-5xl px-4 py-8">
                 <Routes fallback=|| pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::home::HomePage />
+                    <Route path=path!("/login") view=pages::auth::LoginPage />
+                    <Route path=path!("/setup") view=pages::auth::SetupPage />
                 </Routes>
             </main>
         </Router>

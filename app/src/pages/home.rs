@@ -8,6 +8,7 @@ use crate::api::health::check_database;
 use crate::components::button::Button;
 use crate::components::card::Card;
 use crate::components::chart::BarChart;
+use crate::pages::auth::SignOut;
 use crate::types::DatabaseCheck;
 
 #[component]
@@ -40,7 +41,10 @@ pub fn HomePage() -> impl IntoView {
 
     view! {
         <header class="mb-6">
-            <h1 class="text-2xl font-semibold text-gray-900">"wgmik"</h1>
+            <div class="flex items-center justify-between">
+                <h1 class="text-2xl font-semibold text-gray-900">"wgmik"</h1>
+                <SignOut />
+            </div>
             <p class="mt-1 text-sm text-gray-500">
                 "Exact WireGuard usage accounting and quotas for MikroTik RouterOS v7."
             </p>

@@ -5,6 +5,7 @@
 pub mod extract;
 pub mod headers;
 pub mod origin;
+pub mod pages;
 pub mod password;
 pub mod ratelimit;
 pub mod refresh;

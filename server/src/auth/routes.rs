@@ -87,36 +87,62 @@ async fn login(
     let body = json_object(&body)?;
     let username = string_field(&body, "username")?;
     let password = string_field(&body, "password")?;
-    let source = client_ip(&extensions);
+    match sign_in(&auth, &username, password, &uri, &headers, &extensions).await? {
+        SignIn::Session(cookie) => Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), &cookie)),
+        SignIn::Limited(retry_after) => Ok(rate_limited(retry_after)),
+        SignIn::Wrong => Err(ApiError::unauthorized(WRONG_CREDENTIALS)),
+    }
+}
+
+/// The outcome of a sign-in attempt, for the JSON route and the login form alike.
+pub(crate) enum SignIn {
+    /// Signed in: the `Set-Cookie` value.
+    Session(String),
+    /// Too many attempts: retry after this many seconds.
+    Limited(i64),
+    Wrong,
+}
+
+/// Checks the credentials under the login limiter and opens a session.
+pub(crate) async fn sign_in(
+    auth: &AuthState,
+    username: &str,
+    password: String,
+    uri: &Uri,
+    headers: &HeaderMap,
+    extensions: &Extensions,
+) -> Result<SignIn, ApiError> {
+    let source = client_ip(extensions);
     let ip = source.clone().unwrap_or_else(|| "unknown".to_owned());
     let now = auth.clock.now();
-    if let Err(limited) = auth.limiter.try_attempt(&ip, &username, now) {
+    if let Err(limited) = auth.limiter.try_attempt(&ip, username, now) {
         tracing::warn!(username = ?username, source = %ip, "login refused: too many attempts");
-        return Ok(rate_limited(limited.retry_after_secs()));
+        return Ok(SignIn::Limited(limited.retry_after_secs()));
     }
-    let user = match users::normalize_username(&username) {
+    let user = match users::normalize_username(username) {
         Ok(name) => users::find_by_username(&auth.db, &name).await?,
         Err(_) => None,
     };
     let phc = user.as_ref().map(|u| u.password_hash.clone());
     if !super::password::verify_blocking(password, phc).await {
         tracing::warn!(username = ?username, source = %ip, "login failed");
-        return Err(ApiError::unauthorized(WRONG_CREDENTIALS));
+        return Ok(SignIn::Wrong);
     }
     let Some(user) = user else {
         // verify_blocking never accepts without a hash; this is unreachable in practice.
-        return Err(ApiError::unauthorized(WRONG_CREDENTIALS));
+        return Ok(SignIn::Wrong);
     };
-    auth.limiter.succeeded(&ip, &username, now);
+    auth.limiter.succeeded(&ip, username, now);
     users::record_login(&auth.db, user.id, now).await?;
     let client = ClientInfo {
-        user_agent: header_text(&headers, header::USER_AGENT),
+        user_agent: header_text(headers, header::USER_AGENT),
         source,
     };
     let session = sessions::create(&auth.db, user.id, client, now).await?;
     tracing::info!(username = %user.username, source = %ip, "logged in");
-    let cookie = session.cookie(auth.secure_cookie(&headers, &uri));
-    Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), &cookie))
+    Ok(SignIn::Session(
+        session.cookie(auth.secure_cookie(headers, uri)),
+    ))
 }
 
 /// `DELETE /api/session`: ends the session the cookie names.
@@ -284,13 +310,13 @@ fn string_field(body: &Map<String, Value>, field: &str) -> Result<String, ApiErr
 }
 
 /// The peer address of the connection (the proxy's, behind a reverse proxy).
-fn client_ip(extensions: &Extensions) -> Option<String> {
+pub(crate) fn client_ip(extensions: &Extensions) -> Option<String> {
     extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| ip_key(addr.ip()))
 }
 
-fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+pub(crate) fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -308,7 +334,7 @@ fn rate_limited(retry_after_secs: i64) -> Response {
     response
 }
 
-fn with_cookie(mut response: Response, cookie: &str) -> Response {
+pub(crate) fn with_cookie(mut response: Response, cookie: &str) -> Response {
     if let Ok(value) = HeaderValue::from_str(cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
