@@ -1,6 +1,6 @@
 //! Inputs the API fuzzer (`scripts/api-fuzz.sh`, schemathesis over `/api/openapi.json`) found
 //! to crash the server or answer 5xx, kept as regression tests on SQLite and PostgreSQL: each
-//! must now be a 4xx naming the offending field.
+//! must now be a JSON 4xx naming the offending field.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
@@ -96,6 +96,26 @@ async fn an_offset_beyond_i64_is_refused_and_i64_max_is_served() {
         .await;
         assert_eq!(reply.0, StatusCode::OK, "{b:?}: {}", reply.1);
         assert_eq!(reply.1, Value::Array(vec![]), "{b:?}");
+        test_db.cleanup().await;
+    }
+}
+
+/// An `{id}` outside i32 (or not a number) got axum's plain-text 400; now the JSON error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_that_is_not_an_i32_is_a_json_error_naming_id() {
+    for test_db in all_backends("api_inputs_id").await {
+        let db = &test_db.db;
+        let b = test_db.backend;
+        let app = app_for(db);
+        let t = token(db).await;
+        for (method, path) in [
+            (Method::GET, "/api/routers/2147483648"),
+            (Method::GET, "/api/peers/abc/usage"),
+            (Method::DELETE, "/api/routers/1.5"),
+        ] {
+            let reply = call(&app, &t, method, path, None).await;
+            assert_invalid(&reply, "id", &format!("{b:?} {path}"));
+        }
         test_db.cleanup().await;
     }
 }

@@ -2,13 +2,14 @@
 //! quote or line break, quotes doubled). Every timestamp appears twice: in the configured
 //! timezone and in UTC. Byte columns are named from the peer's side (download = router tx).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::ApiState;
+use super::path::Id;
 use super::query::{self, Params};
 use crate::auth::Principal;
 use crate::db::usage::Window;
@@ -64,7 +65,7 @@ fn csv_response(name: &str, body: String) -> Response {
 pub async fn peer_usage_csv(
     _: Principal,
     State(state): State<ApiState>,
-    Path(id): Path<i32>,
+    Id(id): Id,
     Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
     let (series, ctx) = super::usage::series(&state, id, &params).await?;

@@ -7,9 +7,11 @@
 //! ways).
 
 pub mod actions;
+pub mod alerts;
 pub mod body;
 pub mod csv;
 pub mod metrics;
+pub mod path;
 pub mod peers;
 pub mod query;
 pub mod routers;
@@ -84,6 +86,7 @@ pub fn router_and_doc() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
         .routes(routes!(csv::peer_usage_csv))
         .routes(routes!(csv::summary_csv))
         .routes(routes!(actions::list))
+        .routes(routes!(alerts::list))
         .routes(routes!(settings::get, settings::put))
         .split_for_parts()
 }

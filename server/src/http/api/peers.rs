@@ -3,7 +3,7 @@
 //! `/api/quotas` to set a quota.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue};
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde::Deserialize;
@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::ApiState;
 use super::body::Body;
+use super::path::Id;
 use super::query::{self, Params};
 use crate::auth::Principal;
 use crate::db::entities::{action, peer, router};
@@ -108,7 +109,7 @@ pub(crate) async fn one(state: &ApiState, id: i32) -> Result<PeerView, ApiError>
 pub async fn get(
     _: Principal,
     State(state): State<ApiState>,
-    Path(id): Path<i32>,
+    Id(id): Id,
 ) -> Result<Json<PeerView>, ApiError> {
     Ok(Json(one(&state, id).await?))
 }
@@ -139,7 +140,7 @@ where
 pub async fn patch(
     _: Principal,
     State(state): State<ApiState>,
-    Path(id): Path<i32>,
+    Id(id): Id,
     Body(input): Body<PeerPatchInput>,
 ) -> Result<Json<PeerView>, ApiError> {
     let row = peer::Entity::find_by_id(id)
@@ -201,7 +202,7 @@ pub fn quota_error(err: QuotaError) -> ApiError {
 pub async fn quota(
     _: Principal,
     State(state): State<ApiState>,
-    Path(id): Path<i32>,
+    Id(id): Id,
 ) -> Result<Json<QuotaState>, ApiError> {
     let settings = crate::db::settings::load(&state.db).await?;
     quota::state(&state.db, id, &settings, state.clock.now())
@@ -227,7 +228,7 @@ pub struct EnforceInput {
 pub async fn enforce(
     principal: Principal,
     State(state): State<ApiState>,
-    Path(id): Path<i32>,
+    Id(id): Id,
     Body(input): Body<EnforceInput>,
 ) -> Result<Json<PeerView>, ApiError> {
     let enable = match input.action.as_str() {
@@ -266,7 +267,7 @@ pub async fn enforce(
 pub async fn actions(
     _: Principal,
     State(state): State<ApiState>,
-    Path(id): Path<i32>,
+    Id(id): Id,
     Query(params): Query<Params>,
 ) -> Result<Json<Vec<super::actions::ActionView>>, ApiError> {
     query::only(&params, &["limit", "offset"])?;

@@ -3,13 +3,14 @@
 //! then import the chosen peers.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::ApiState;
 use super::body::Body;
+use super::path::Id;
 use crate::auth::Principal;
 use crate::db::entities::router;
 use crate::db::routers::NewRouter;
@@ -255,7 +256,7 @@ pub async fn create(
 pub async fn get(
     _: Principal,
     State(state): State<ApiState>,
-    Path(id): Path<i32>,
+    Id(id): Id,
 ) -> Result<Json<RouterView>, ApiError> {
     service::get(&state.db, id)
         .await?
@@ -271,7 +272,7 @@ pub async fn get(
 pub async fn patch(
     _: Principal,
     State(state): State<ApiState>,
-    Path(id): Path<i32>,
+    Id(id): Id,
     Body(input): Body<RouterPatchInput>,
 ) -> Result<Json<RouterView>, ApiError> {
     let patch = RouterPatch {
@@ -311,7 +312,7 @@ pub async fn patch(
 pub async fn delete(
     _: Principal,
     State(state): State<ApiState>,
-    Path(id): Path<i32>,
+    Id(id): Id,
 ) -> Result<StatusCode, ApiError> {
     if service::delete(&state.db, id).await? {
         Ok(StatusCode::NO_CONTENT)
@@ -343,7 +344,7 @@ pub async fn test(
 pub async fn interfaces(
     _: Principal,
     State(state): State<ApiState>,
-    Path(id): Path<i32>,
+    Id(id): Id,
 ) -> Result<Json<Vec<InterfaceView>>, ApiError> {
     use crate::routeros::{RouterClient, RouterOs};
     let row = row(&state, id).await?;
@@ -385,7 +386,7 @@ pub async fn interfaces(
 pub async fn live_peers(
     _: Principal,
     State(state): State<ApiState>,
-    Path(id): Path<i32>,
+    Id(id): Id,
 ) -> Result<Json<Vec<LivePeer>>, ApiError> {
     let row = row(&state, id).await?;
     Ok(Json(
@@ -404,7 +405,7 @@ pub async fn live_peers(
 pub async fn import(
     _: Principal,
     State(state): State<ApiState>,
-    Path(id): Path<i32>,
+    Id(id): Id,
     Body(input): Body<ImportInput>,
 ) -> Result<Json<ImportResult>, ApiError> {
     let selection = match (input.interfaces, input.public_keys) {

@@ -2,12 +2,13 @@
 //! current billing cycle's totals for every tracked peer with quota state and status.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::ApiState;
+use super::path::Id;
 use super::query::{self, Context, Params};
 use crate::auth::Principal;
 use crate::db::usage::{UsagePoint, Window, peer_usage as usage_series};
@@ -96,7 +97,7 @@ pub(crate) async fn series(
 pub async fn peer_usage(
     _: Principal,
     State(state): State<ApiState>,
-    Path(id): Path<i32>,
+    Id(id): Id,
     Query(params): Query<Params>,
 ) -> Result<Json<UsageSeries>, ApiError> {
     Ok(Json(series(&state, id, &params).await?.0))
