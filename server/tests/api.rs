@@ -112,7 +112,7 @@ async fn every_route_refuses_a_caller_without_credentials() {
         let app = app_for(db, clock);
         let mut routes = documented_routes();
         assert!(
-            routes.len() >= 31,
+            routes.len() >= 32,
             "the document lists {} routes",
             routes.len()
         );
@@ -559,6 +559,16 @@ async fn the_api_end_to_end_against_routeros_sim() {
             .await
             .json();
         assert_eq!(audit.as_array().unwrap().len(), 2);
+        // Both manual actions raised an alert, visible with its delivery state.
+        let alerts = call(&app, Method::GET, "/api/alerts", t, None).await.json();
+        let kinds: Vec<&str> = alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["peer_enabled", "peer_disabled"], "{alerts}");
+        assert_eq!(alerts[0]["payload"]["peer"]["id"], peer_id);
 
         // CSV: header, CRLF, quoting, both time columns.
         let csv = call(&app, Method::GET, "/api/summary/month.csv", t, None).await;
