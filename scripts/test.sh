@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's second command: every check CI runs, in order — formatting, clippy for each build
 # flavour, the Rust tests (SQLite always; PostgreSQL when WGMIK_TEST_POSTGRES_URL is set), the
-# release build, and the browser tests against the release binary.
+# release build, the API fuzzer (scripts/api-fuzz.sh) and the browser tests against the release
+# binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -35,6 +36,8 @@ cargo test --workspace --features wgmik/ssr
 unset CARGO_TARGET_DIR
 step "release build (cargo leptos build --release)"
 cargo leptos build --release
+step "API fuzzing (schemathesis over /api/openapi.json, release binary)"
+WGMIK_BIN=target/release/wgmik scripts/api-fuzz.sh
 step "browser tests (headless Chromium)"
 node end2end/run.mjs
 step "all checks passed"
