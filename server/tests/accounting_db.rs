@@ -14,8 +14,9 @@ use server::db::entities::{
 use server::db::poll_commit::{PollReading, RollupSettings, commit_poll, record_failure};
 use server::db::routers::{NewRouter, create, import_peers};
 use server::db::testing::all_backends;
-use server::db::usage::{SortKey, SummaryParams, Window, cycle_summary, peer_usage};
+use server::db::usage::{Window, peer_usage};
 use server::routeros::{SystemResource, Transport, WgPeer};
+use server::service::peers::{PeerFilter, PeerSort, sort, views};
 
 fn wg(id: &str, key: &str, rx: u64, tx: u64, handshake_age: Option<u64>) -> WgPeer {
     WgPeer {
@@ -266,46 +267,43 @@ async fn poll_commit_and_queries() {
             "{b:?}"
         );
 
-        let params = SummaryParams {
-            now: t3 + chrono::TimeDelta::seconds(5),
-            calendar: settings.calendar,
-            poll_interval: Duration::from_secs(30),
-            online_threshold: Duration::from_secs(15),
-            sort: SortKey::Total,
-            descending: true,
-            page: 1,
-            per_page: 1,
+        // The dashboard's and the API's view of the cycle (service::peers), under the same
+        // calendar the polls were committed with.
+        let mut row = server::db::settings::load(db).await.unwrap();
+        row.timezone = "Europe/Berlin".to_owned();
+        let row = server::db::settings::save(db, row, t3).await.unwrap();
+        let now = t3 + chrono::TimeDelta::seconds(5);
+        let summary = |now: chrono::DateTime<Utc>| {
+            let row = row.clone();
+            async move {
+                let cycle = settings.calendar.cycle_at(now).unwrap();
+                let filter = PeerFilter {
+                    tracked: Some(true),
+                    ..PeerFilter::default()
+                };
+                let mut rows = views(db, &filter, &row, &cycle, now).await.unwrap();
+                sort(&mut rows, PeerSort::Total, true);
+                rows
+            }
         };
-        let summary = cycle_summary(db, params).await.unwrap();
-        assert_eq!(summary.total_peers, 2, "{b:?}: C is not tracked");
+        let rows = summary(now).await;
+        assert_eq!(rows.len(), 2, "{b:?}: C is not tracked");
         assert_eq!(
-            (summary.total_rx, summary.total_tx),
+            (
+                rows.iter().map(|r| r.cycle_rx).sum::<u64>(),
+                rows.iter().map(|r| r.cycle_tx).sum::<u64>()
+            ),
             (1_100 + 10, 1_300 + 20),
             "{b:?}"
         );
-        assert_eq!(summary.rows.len(), 1, "{b:?}: one per page");
-        assert_eq!(summary.rows[0].peer_id, peer_a.id, "{b:?}: A used most");
-        assert_eq!(summary.rows[0].status.status.as_str(), "online", "{b:?}");
-        let page2 = cycle_summary(db, SummaryParams { page: 2, ..params })
-            .await
-            .unwrap();
-        assert_eq!(page2.rows[0].peer_id, peer_b.id, "{b:?}");
+        assert_eq!(rows[0].id, peer_a.id, "{b:?}: A used most");
+        assert_eq!(rows[0].status.as_str(), "online", "{b:?}");
+        assert_eq!(rows[1].id, peer_b.id, "{b:?}");
         // B's handshake was 62 s before t3 and its rx did not move at t3: offline.
-        assert_eq!(page2.rows[0].status.status.as_str(), "offline", "{b:?}");
+        assert_eq!(rows[1].status.as_str(), "offline", "{b:?}");
         // Three intervals without a successful poll: unknown, never a guess.
-        let stale = cycle_summary(
-            db,
-            SummaryParams {
-                now: t3 + chrono::TimeDelta::seconds(91),
-                ..params
-            },
-        )
-        .await
-        .unwrap();
-        assert!(
-            stale.rows.iter().all(|r| r.status.online.is_none()),
-            "{b:?}"
-        );
+        let stale = summary(t3 + chrono::TimeDelta::seconds(91)).await;
+        assert!(stale.iter().all(|r| r.online.is_none()), "{b:?}");
 
         // A failed poll records the error and leaves the counters alone.
         let failures = record_failure(

@@ -1,21 +1,14 @@
-//! The query layer the API and UI read usage through: one peer's usage over a range at raw,
-//! hourly, daily or monthly resolution, and the current cycle's totals for all tracked peers
-//! with their online status, sortable and paginated.
-
-use std::collections::HashMap;
-use std::time::Duration;
+//! The query layer the API and UI read usage series through: one peer's usage over a range at
+//! raw, hourly, daily or monthly resolution. Cycle totals with status and quota are built by
+//! `service::peers`, the one place the dashboard and the API read them from.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use super::DbError;
-use super::entities::{
-    peer, peer_counter, raw_sample, router_health, usage_daily, usage_hourly, usage_monthly,
-};
+use super::entities::{raw_sample, usage_daily, usage_hourly, usage_monthly};
 use crate::accounting::bucket::local_date;
-use crate::accounting::calendar::Calendar;
-use crate::accounting::status::{PeerStatus, StatusInput, evaluate};
 
 /// The resolution of a usage series.
 #[derive(
@@ -118,163 +111,5 @@ pub async fn peer_usage(
                 tx: bytes(r.tx),
             })
             .collect(),
-    })
-}
-
-/// How the cycle summary is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SortKey {
-    Name,
-    Total,
-    Download,
-    Upload,
-    LastSeen,
-}
-
-/// The settings a summary depends on.
-#[derive(Debug, Clone, Copy)]
-pub struct SummaryParams {
-    pub now: DateTime<Utc>,
-    /// The billing calendar (with any pending change).
-    pub calendar: Calendar,
-    pub poll_interval: Duration,
-    pub online_threshold: Duration,
-    pub sort: SortKey,
-    pub descending: bool,
-    /// 1-based.
-    pub page: u64,
-    pub per_page: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct PeerCycleRow {
-    pub peer_id: i32,
-    pub router_id: i32,
-    pub interface: String,
-    pub public_key: String,
-    pub name: Option<String>,
-    pub disabled: bool,
-    pub cycle_rx: u64,
-    pub cycle_tx: u64,
-    pub status: PeerStatus,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct CycleSummary {
-    pub cycle_start: DateTime<Utc>,
-    pub cycle_end: DateTime<Utc>,
-    pub total_peers: u64,
-    pub total_rx: u64,
-    pub total_tx: u64,
-    pub rows: Vec<PeerCycleRow>,
-}
-
-/// Current-cycle totals of every tracked peer, with status, one page of them.
-pub async fn cycle_summary(
-    db: &DatabaseConnection,
-    params: SummaryParams,
-) -> Result<CycleSummary, DbError> {
-    let cycle = params
-        .calendar
-        .cycle_at(params.now)
-        .map_err(|e| DbError::Query(sea_orm::DbErr::Custom(e.to_string())))?;
-    let peers = peer::Entity::find()
-        .filter(peer::Column::Tracked.eq(true))
-        .all(db)
-        .await?;
-    let usage: HashMap<i32, (u64, u64)> = usage_monthly::Entity::find()
-        .filter(usage_monthly::Column::CycleStart.eq(cycle.label))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.peer_id, (bytes(r.rx), bytes(r.tx))))
-        .collect();
-    let counters: HashMap<i32, peer_counter::Model> = peer_counter::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.peer_id, c))
-        .collect();
-    let health: HashMap<i32, Option<DateTime<Utc>>> = router_health::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|h| (h.router_id, h.last_success_at))
-        .collect();
-
-    let mut rows: Vec<PeerCycleRow> = peers
-        .into_iter()
-        .map(|p| {
-            let (cycle_rx, cycle_tx) = usage.get(&p.id).copied().unwrap_or((0, 0));
-            let counter = counters.get(&p.id);
-            let status = evaluate(&StatusInput {
-                last_poll_at: health.get(&p.router_id).copied().flatten(),
-                now: params.now,
-                poll_interval: params.poll_interval,
-                online_threshold: params.online_threshold,
-                last_handshake_at: counter.and_then(|c| c.last_handshake_at),
-                last_rx_moved_at: counter.and_then(|c| c.last_rx_moved_at),
-            });
-            PeerCycleRow {
-                peer_id: p.id,
-                router_id: p.router_id,
-                interface: p.interface,
-                public_key: p.public_key,
-                name: p.name,
-                disabled: p.disabled,
-                cycle_rx,
-                cycle_tx,
-                status,
-            }
-        })
-        .collect();
-    let total_rx = rows
-        .iter()
-        .map(|r| r.cycle_rx)
-        .fold(0u64, u64::saturating_add);
-    let total_tx = rows
-        .iter()
-        .map(|r| r.cycle_tx)
-        .fold(0u64, u64::saturating_add);
-    rows.sort_by(|a, b| {
-        let order = match params.sort {
-            SortKey::Name => a
-                .name
-                .cmp(&b.name)
-                .then_with(|| a.public_key.cmp(&b.public_key)),
-            SortKey::Total => (u128::from(a.cycle_rx) + u128::from(a.cycle_tx))
-                .cmp(&(u128::from(b.cycle_rx) + u128::from(b.cycle_tx))),
-            // Download is what the router sent to the peer (tx), upload what it received (rx).
-            SortKey::Download => a.cycle_tx.cmp(&b.cycle_tx),
-            SortKey::Upload => a.cycle_rx.cmp(&b.cycle_rx),
-            SortKey::LastSeen => a.status.last_seen_at.cmp(&b.status.last_seen_at),
-        }
-        .then_with(|| a.peer_id.cmp(&b.peer_id));
-        if params.descending {
-            order.reverse()
-        } else {
-            order
-        }
-    });
-    let total_peers = rows.len() as u64;
-    let per_page = params.per_page.clamp(1, 1000);
-    let skip = params
-        .page
-        .max(1)
-        .saturating_sub(1)
-        .saturating_mul(per_page);
-    let rows = rows
-        .into_iter()
-        .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-        .take(usize::try_from(per_page).unwrap_or(usize::MAX))
-        .collect();
-    Ok(CycleSummary {
-        cycle_start: cycle.start,
-        cycle_end: cycle.end,
-        total_peers,
-        total_rx,
-        total_tx,
-        rows,
     })
 }
