@@ -1,6 +1,7 @@
 //! Database connection and schema management for SQLite (the default, one file in the data
 //! directory) and PostgreSQL (for scale). Everything above this module talks SeaORM only.
 
+mod batch;
 pub mod entities;
 pub mod poll_commit;
 pub mod routers;
