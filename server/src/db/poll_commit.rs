@@ -98,6 +98,9 @@ impl From<sea_orm::DbErr> for CommitError {
     }
 }
 
+/// Serialises the poll commits of this process on SQLite (see `commit_poll`).
+static SQLITE_POLL_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Commits `reading` for router `router_id`, all or nothing.
 pub async fn commit_poll(
     db: &DatabaseConnection,
@@ -106,6 +109,15 @@ pub async fn commit_poll(
     settings: RollupSettings,
     poll_duration: Duration,
 ) -> Result<PollSummary, CommitError> {
+    // SQLite has one writer: queue here, in FIFO order, rather than in SQLite's busy handler,
+    // which sleeps (1, 2, 5 … 100 ms) between retries while holding a pooled connection, so
+    // the lock sat idle between commits and the pool's other connections were tied up
+    // waiting instead of serving reads. Other writers (API, retention) still rely on the busy
+    // timeout; this only orders the poll commits among themselves.
+    let _writer = match db.get_database_backend() {
+        DbBackend::Sqlite => Some(SQLITE_POLL_WRITER.lock().await),
+        _ => None,
+    };
     // SQLite: take the write lock at BEGIN. A deferred transaction reads first and then
     // upgrades, and in WAL mode that upgrade fails at once with SQLITE_BUSY (or BUSY_SNAPSHOT
     // when another poll committed since the read) instead of waiting out the busy timeout, so
