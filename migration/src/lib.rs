@@ -7,6 +7,7 @@ mod m20261130_000001_settings;
 mod m20261130_000002_accounting;
 mod m20261130_000003_quotas;
 mod m20261130_000004_alerts;
+mod m20261201_000001_poll_fillfactor;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000002_accounting::Migration),
             Box::new(m20261130_000003_quotas::Migration),
             Box::new(m20261130_000004_alerts::Migration),
+            Box::new(m20261201_000001_poll_fillfactor::Migration),
         ]
     }
 }
