@@ -4,6 +4,7 @@
 mod batch;
 pub mod entities;
 pub mod poll_commit;
+mod poll_rows;
 pub mod routers;
 pub mod settings;
 pub mod testing;
