@@ -8,6 +8,7 @@ mod m20261130_000002_accounting;
 mod m20261130_000003_quotas;
 mod m20261130_000004_alerts;
 mod m20261130_000005_auth;
+mod m20261130_000006_poll_fillfactor;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000003_quotas::Migration),
             Box::new(m20261130_000004_alerts::Migration),
             Box::new(m20261130_000005_auth::Migration),
+            Box::new(m20261130_000006_poll_fillfactor::Migration),
         ]
     }
 }

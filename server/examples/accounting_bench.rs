@@ -21,8 +21,12 @@
 //! belongs to that configuration alone), and the simulator runs as a child of that child (so it
 //! is not in the RSS; its CPU is reported apart as `sim_cpu_s_per_cycle`). A cycle polls every
 //! router concurrently under `MAX_CONCURRENT_POLLS` permits, as the poll job does (router row
-//! and settings read, then `/system/resource` and one peer list, then one commit transaction);
-//! its wall time runs from the first request to the last commit. `cpu_s_per_cycle` is the
+//! and settings read, then `/system/resource` and one peer list, then one commit transaction,
+//! the router down/up check, and the quota enforcement pass `router_task` runs after every
+//! successful poll, with the router's client and the settings row); its wall time runs from
+//! the first request to the end of the last enforcement pass. With the default settings
+//! (monitor mode, no default quota, no quotas) enforcement writes nothing; a pass that acts
+//! counts as a failed poll here. `cpu_s_per_cycle` is the
 //! benchmark process's user+system CPU over the cycle. `db_bytes` is database growth per
 //! simulated day: size after the measured cycles minus size before (SQLite: file + WAL after
 //! `PRAGMA wal_checkpoint(TRUNCATE)`; PostgreSQL: `pg_total_relation_size` summed over the
@@ -40,6 +44,7 @@ use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Statement};
+use server::alerts;
 use server::clock::{Clock, ManualClock};
 use server::config::DatabaseTarget;
 use server::db::entities::router as router_entity;
@@ -47,6 +52,7 @@ use server::db::poll_commit::{PollReading, commit_poll};
 use server::db::routers::{self, NewRouter};
 use server::db::settings;
 use server::db::testing::{self, POSTGRES_URL_VAR};
+use server::enforcement;
 use server::routeros::{RouterClient, RouterOs, Transport};
 use server::scheduler::poll::{MAX_CONCURRENT_POLLS, ROUTER_TIMEOUT, rollup_settings};
 use tokio::sync::Semaphore;
@@ -197,6 +203,26 @@ fn cpu_seconds(pid: &str) -> f64 {
     (ticks(14).unwrap_or(0.0) + ticks(15).unwrap_or(0.0)) / hz
 }
 
+/// user+system CPU seconds of every process named `postgres` on the host (the server and its
+/// backends; other clients' work on the same server counts too). 0 when there is none.
+fn postgres_cpu_seconds() -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    dir.filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter(|e| {
+            std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "postgres")
+        })
+        .map(|e| cpu_seconds(&e.file_name().to_string_lossy()))
+        .sum()
+}
+
 fn status_kb(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -238,6 +264,7 @@ struct Timing {
     start: Instant,
     read: Duration,
     commit: Duration,
+    enforce: Duration,
     end: Instant,
 }
 
@@ -391,8 +418,10 @@ async fn run_one(spec: &str) -> String {
     let mut cycle_ms = Vec::new();
     let mut cpu = Vec::new();
     let mut sim_cpu = Vec::new();
+    let mut pg_cpu = Vec::new();
     let mut read_ms = Vec::new();
     let mut commit_ms = Vec::new();
+    let mut enforce_ms = Vec::new();
     let mut commit_sum_ms = Vec::new();
     let mut size_before = 0;
     let mut failures = 0usize;
@@ -402,7 +431,11 @@ async fn run_one(spec: &str) -> String {
         }
         advance(http.clone()).await;
         clock.advance(TimeDelta::seconds(INTERVAL_SECS));
-        let (cpu0, sim0) = (cpu_seconds("self"), cpu_seconds(&sim_pid));
+        let (cpu0, sim0, pg0) = (
+            cpu_seconds("self"),
+            cpu_seconds(&sim_pid),
+            postgres_cpu_seconds(),
+        );
         let mut set = tokio::task::JoinSet::new();
         for r in &fleet {
             let (r, db, permits, clock) = (r.clone(), db.clone(), permits.clone(), clock.clone());
@@ -438,20 +471,47 @@ async fn run_one(spec: &str) -> String {
                     peers,
                 };
                 let result = commit_poll(&db, *router_id, &reading, rollup, polled.elapsed()).await;
-                let end = Instant::now();
-                let ok = match result {
+                let committed = Instant::now();
+                let mut ok = match result {
                     Ok(summary) => summary.raw_samples == reading.peers.len(),
                     Err(err) => {
                         eprintln!("router {router_id}: commit failed: {err}");
                         false
                     }
                 };
+                // The rest of poll_once (router down/up hysteresis), then the enforcement pass
+                // router_task runs after every successful poll, with its client and settings.
+                alerts::router_state::after_poll(&db, *router_id, ok, None, at)
+                    .await
+                    .unwrap();
+                match enforcement::after_poll(
+                    &db,
+                    *router_id,
+                    client,
+                    &settings_row,
+                    clock.now(),
+                    ROUTER_TIMEOUT,
+                )
+                .await
+                {
+                    Ok(report) if report.acted() || report.quota_alerts > 0 => {
+                        eprintln!("router {router_id}: enforcement acted: {report:?}");
+                        ok = false;
+                    }
+                    Ok(_) => {}
+                    Err(err) => {
+                        eprintln!("router {router_id}: enforcement failed: {err}");
+                        ok = false;
+                    }
+                }
+                let end = Instant::now();
                 (
                     ok,
                     Timing {
                         start,
                         read: read_done - polled,
-                        commit: end - read_done,
+                        commit: committed - read_done,
+                        enforce: end - committed,
                         end,
                     },
                 )
@@ -465,7 +525,11 @@ async fn run_one(spec: &str) -> String {
             }
             timings.push(t);
         }
-        let (cpu1, sim1) = (cpu_seconds("self"), cpu_seconds(&sim_pid));
+        let (cpu1, sim1, pg1) = (
+            cpu_seconds("self"),
+            cpu_seconds(&sim_pid),
+            postgres_cpu_seconds(),
+        );
         let first = timings.iter().map(|t| t.start).min().unwrap();
         let last = timings.iter().map(|t| t.end).max().unwrap();
         let wall = (last - first).as_secs_f64() * 1000.0;
@@ -477,8 +541,12 @@ async fn run_one(spec: &str) -> String {
             .iter()
             .map(|t| t.commit.as_secs_f64() * 1000.0)
             .collect();
+        let enforces: Vec<f64> = timings
+            .iter()
+            .map(|t| t.enforce.as_secs_f64() * 1000.0)
+            .collect();
         eprintln!(
-            "{spec}: cycle {cycle}{} {wall:.0} ms, cpu {:.2} s (sim {:.2} s), read mean {:.1} ms, commit mean {:.1} ms (sum {:.0} ms)",
+            "{spec}: cycle {cycle}{} {wall:.0} ms, cpu {:.2} s (sim {:.2} s, postgres {:.2} s), read mean {:.1} ms, commit mean {:.1} ms (sum {:.0} ms), enforce mean {:.1} ms",
             if cycle < WARMUP_CYCLES {
                 " (warm-up)"
             } else {
@@ -486,17 +554,21 @@ async fn run_one(spec: &str) -> String {
             },
             cpu1 - cpu0,
             sim1 - sim0,
+            pg1 - pg0,
             reads.iter().sum::<f64>() / reads.len() as f64,
             commits.iter().sum::<f64>() / commits.len() as f64,
             commits.iter().sum::<f64>(),
+            enforces.iter().sum::<f64>() / enforces.len() as f64,
         );
         if cycle >= WARMUP_CYCLES {
             cycle_ms.push(wall);
             cpu.push(cpu1 - cpu0);
             sim_cpu.push(sim1 - sim0);
+            pg_cpu.push(pg1 - pg0);
             commit_sum_ms.push(commits.iter().sum::<f64>());
             read_ms.extend(reads);
             commit_ms.extend(commits);
+            enforce_ms.extend(enforces);
         }
     }
     let size_after = db_size(&db, &test_db.target).await;
@@ -505,6 +577,7 @@ async fn run_one(spec: &str) -> String {
     cycle_ms.sort_by(f64::total_cmp);
     read_ms.sort_by(f64::total_cmp);
     commit_ms.sort_by(f64::total_cmp);
+    enforce_ms.sort_by(f64::total_cmp);
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
     let line = serde_json::json!({
         "routers": routers,
@@ -517,10 +590,13 @@ async fn run_one(spec: &str) -> String {
         "db_bytes": (growth_per_cycle * CYCLES_PER_DAY).round() as u64,
         "db_bytes_end": size_after,
         "sim_cpu_s_per_cycle": round2(mean(&sim_cpu) * 100.0) / 100.0,
+        "postgres_cpu_s_per_cycle": round2(mean(&pg_cpu) * 100.0) / 100.0,
         "router_read_ms_p50": round2(percentile(&read_ms, 50.0)),
         "router_commit_ms_p50": round2(percentile(&commit_ms, 50.0)),
         "router_commit_ms_p95": round2(percentile(&commit_ms, 95.0)),
         "commit_ms_sum_per_cycle": round2(mean(&commit_sum_ms)),
+        "router_enforce_ms_p50": round2(percentile(&enforce_ms, 50.0)),
+        "router_enforce_ms_p95": round2(percentile(&enforce_ms, 95.0)),
         "cycles": cycles,
         "failed_polls": failures,
     });

@@ -1,8 +1,10 @@
 //! Database connection and schema management for SQLite (the default, one file in the data
 //! directory) and PostgreSQL (for scale). Everything above this module talks SeaORM only.
 
+mod batch;
 pub mod entities;
 pub mod poll_commit;
+mod poll_rows;
 pub mod routers;
 pub mod settings;
 pub mod testing;

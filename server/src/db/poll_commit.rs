@@ -15,15 +15,15 @@ use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, Set,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QueryResult, Set, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
 
 use super::DbError;
-use super::entities::{
-    counter_reset, peer, peer_counter, raw_sample, router_health, usage_daily, usage_hourly,
-    usage_monthly,
-};
+use super::batch::Column;
+use super::entities::{peer, router_health};
+use super::poll_rows::{CounterRows, ResetRows, SampleRows, rollup};
 use crate::accounting::calendar::Calendar;
 use crate::accounting::cycle::ResetDay;
 use crate::accounting::delta::{Counters, Delta, Reboot, ResetCause, compute_delta};
@@ -99,6 +99,9 @@ impl From<sea_orm::DbErr> for CommitError {
     }
 }
 
+/// Serialises the poll commits of this process on SQLite (see `commit_poll`).
+static SQLITE_POLL_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Commits `reading` for router `router_id`, all or nothing.
 pub async fn commit_poll(
     db: &DatabaseConnection,
@@ -107,6 +110,15 @@ pub async fn commit_poll(
     settings: RollupSettings,
     poll_duration: Duration,
 ) -> Result<PollSummary, CommitError> {
+    // SQLite has one writer: queue here, in FIFO order, rather than in SQLite's busy handler,
+    // which sleeps (1, 2, 5 … 100 ms) between retries while holding a pooled connection, so
+    // the lock sat idle between commits and the pool's other connections were tied up
+    // waiting instead of serving reads. Other writers (API, retention) still rely on the busy
+    // timeout; this only orders the poll commits among themselves.
+    let _writer = match db.get_database_backend() {
+        DbBackend::Sqlite => Some(SQLITE_POLL_WRITER.lock().await),
+        _ => None,
+    };
     // SQLite: take the write lock at BEGIN. A deferred transaction reads first and then
     // upgrades, and in WAL mode that upgrade fails at once with SQLITE_BUSY (or BUSY_SNAPSHOT
     // when another poll committed since the read) instead of waiting out the busy timeout, so
@@ -140,46 +152,34 @@ async fn write_poll(
         .map(Duration::from_secs);
     let reboot = Reboot::from_uptimes(previous_uptime, Some(reading.resource.uptime));
 
-    let known: HashMap<(String, String), peer::Model> = peer::Entity::find()
-        .filter(peer::Column::RouterId.eq(router_id))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|p| ((p.interface.clone(), p.public_key.clone()), p))
+    let known = load_known(txn, router_id).await?;
+    let by_key: HashMap<(&str, &str), &KnownPeer> = known
+        .iter()
+        .map(|p| ((p.interface.as_str(), p.public_key.as_str()), p))
         .collect();
-    let tracked_ids: Vec<i32> = known.values().filter(|p| p.tracked).map(|p| p.id).collect();
-    let mut counters: HashMap<i32, peer_counter::Model> = HashMap::new();
-    for ids in tracked_ids.chunks(CHUNK) {
-        for row in peer_counter::Entity::find()
-            .filter(peer_counter::Column::PeerId.is_in(ids.iter().copied()))
-            .all(txn)
-            .await?
-        {
-            counters.insert(row.peer_id, row);
-        }
-    }
 
     let mut summary = PollSummary {
         peers_listed: reading.peers.len(),
         ..PollSummary::default()
     };
+    let listed = reading.peers.len();
     let mut peer_rows = Vec::new();
-    let mut counter_rows = Vec::new();
-    let mut samples = Vec::new();
-    let mut resets = Vec::new();
-    let mut usages = Vec::new();
+    let mut counters = CounterRows::with_capacity(listed);
+    let mut samples = SampleRows::with_capacity(listed);
+    let mut resets = ResetRows::default();
+    let mut usages = Vec::with_capacity(listed);
     let mut listed_ids = HashSet::with_capacity(known.len());
 
     for seen in &reading.peers {
-        let key = (seen.interface.clone(), seen.public_key.clone());
-        let Some(existing) = known.get(&key) else {
+        let key = (seen.interface.as_str(), seen.public_key.as_str());
+        let Some(&existing) = by_key.get(&key) else {
             summary.new_peers += 1;
             peer_rows.push(new_peer_row(router_id, seen, at));
             continue;
         };
         listed_ids.insert(existing.id);
         if metadata_changed(existing, seen) {
-            peer_rows.push(updated_peer_row(existing, seen, at));
+            peer_rows.push(updated_peer_row(router_id, existing, seen, at));
         }
         if !existing.tracked {
             continue;
@@ -190,7 +190,7 @@ async fn write_poll(
             tx: seen.tx,
         };
         check_storable(seen)?;
-        let last = counters.get(&existing.id);
+        let last = existing.counter.as_ref();
         let delta = peer_delta(existing, last, seen, current, reboot);
         let hs_now = handshake_at(at, seen.last_handshake);
         let hs_stored = last.and_then(|c| c.last_handshake_at);
@@ -207,39 +207,28 @@ async fn write_poll(
             last.and_then(|c| c.last_rx_moved_at)
         };
         let (total_rx, total_tx) = last.map_or((0, 0), |c| (c.total_rx, c.total_tx));
-        counter_rows.push(peer_counter::ActiveModel {
-            peer_id: Set(existing.id),
-            rx: Set(as_i64(seen.rx)),
-            tx: Set(as_i64(seen.tx)),
-            polled_at: Set(at),
-            last_handshake_at: Set(hs_keep),
-            last_rx_moved_at: Set(rx_moved_at),
-            total_rx: Set(total_rx.saturating_add(as_i64(delta.rx))),
-            total_tx: Set(total_tx.saturating_add(as_i64(delta.tx))),
-        });
+        let (rx, tx) = (as_i64(seen.rx), as_i64(seen.tx));
+        counters.push(
+            existing.id,
+            rx,
+            tx,
+            hs_keep,
+            rx_moved_at,
+            total_rx.saturating_add(as_i64(delta.rx)),
+            total_tx.saturating_add(as_i64(delta.tx)),
+        );
         if last.is_none() || !delta.is_zero() || handshake_moved || delta.reset.is_some() {
-            samples.push(raw_sample::ActiveModel {
-                peer_id: Set(existing.id),
-                at: Set(at),
-                rx_counter: Set(as_i64(seen.rx)),
-                tx_counter: Set(as_i64(seen.tx)),
-                delta_rx: Set(as_i64(delta.rx)),
-                delta_tx: Set(as_i64(delta.tx)),
-                last_handshake_at: Set(hs_keep),
-                ..Default::default()
-            });
+            samples.push(
+                existing.id,
+                rx,
+                tx,
+                as_i64(delta.rx),
+                as_i64(delta.tx),
+                hs_keep,
+            );
         }
         if let (Some(cause), Some(last)) = (delta.reset, last) {
-            resets.push(counter_reset::ActiveModel {
-                peer_id: Set(existing.id),
-                at: Set(at),
-                cause: Set(cause.as_str().to_owned()),
-                old_rx: Set(last.rx),
-                old_tx: Set(last.tx),
-                new_rx: Set(as_i64(seen.rx)),
-                new_tx: Set(as_i64(seen.tx)),
-                ..Default::default()
-            });
+            resets.push(existing.id, cause, (last.rx, last.tx), (rx, tx));
         }
         summary.bytes_rx = summary.bytes_rx.saturating_add(delta.rx);
         summary.bytes_tx = summary.bytes_tx.saturating_add(delta.tx);
@@ -252,19 +241,16 @@ async fn write_poll(
     }
 
     let missing: Vec<i32> = known
-        .values()
+        .iter()
         .filter(|p| !p.missing_on_router && !listed_ids.contains(&p.id))
         .map(|p| p.id)
         .collect();
     let back: Vec<i32> = known
-        .values()
+        .iter()
         .filter(|p| p.missing_on_router && listed_ids.contains(&p.id))
         .map(|p| p.id)
         .collect();
-    summary.missing_peers = known
-        .values()
-        .filter(|p| !listed_ids.contains(&p.id))
-        .count();
+    summary.missing_peers = known.iter().filter(|p| !listed_ids.contains(&p.id)).count();
     summary.resets = resets.len();
     summary.raw_samples = samples.len();
 
@@ -274,14 +260,125 @@ async fn write_poll(
     upsert_peers(txn, peer_rows).await?;
     set_missing(txn, &missing, true).await?;
     set_missing(txn, &back, false).await?;
-    upsert_counters(txn, counter_rows).await?;
-    insert_chunked::<raw_sample::Entity, _>(txn, samples).await?;
-    insert_chunked::<counter_reset::Entity, _>(txn, resets).await?;
-    add_hourly(txn, &increments.hourly).await?;
-    add_daily(txn, &increments.daily).await?;
-    add_monthly(txn, &increments.monthly).await?;
+    counters.upsert(at).exec(txn).await?;
+    samples.insert(at).exec(txn).await?;
+    resets.insert(at).exec(txn).await?;
+    rollup(
+        "usage_hourly",
+        "hour_start",
+        &increments.hourly,
+        |b| *b,
+        Column::Time,
+    )
+    .exec(txn)
+    .await?;
+    rollup(
+        "usage_daily",
+        "day",
+        &increments.daily,
+        |b| *b,
+        Column::Date,
+    )
+    .exec(txn)
+    .await?;
+    rollup(
+        "usage_monthly",
+        "cycle_start",
+        &increments.monthly,
+        |b| b.label,
+        Column::Date,
+    )
+    .exec(txn)
+    .await?;
     record_success(txn, router_id, reading, poll_duration).await?;
     Ok(summary)
+}
+
+/// A peer row of the router and, for a peer that has one, its last committed counters.
+#[derive(Debug)]
+struct KnownPeer {
+    id: i32,
+    interface: String,
+    public_key: String,
+    ros_id: Option<String>,
+    name: Option<String>,
+    comment: Option<String>,
+    allowed_address: Option<String>,
+    endpoint_address: Option<String>,
+    tracked: bool,
+    disabled: bool,
+    dynamic: bool,
+    missing_on_router: bool,
+    first_seen_at: DateTime<Utc>,
+    counter: Option<LastCounters>,
+}
+
+#[derive(Debug)]
+struct LastCounters {
+    rx: i64,
+    tx: i64,
+    last_handshake_at: Option<DateTime<Utc>>,
+    last_rx_moved_at: Option<DateTime<Utc>>,
+    total_rx: i64,
+    total_tx: i64,
+}
+
+/// The router's peers with their counters, in one query.
+async fn load_known(
+    txn: &DatabaseTransaction,
+    router_id: i32,
+) -> Result<Vec<KnownPeer>, CommitError> {
+    let backend = txn.get_database_backend();
+    let param = if backend == DbBackend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
+    let sql = format!(
+        "SELECT p.id, p.interface, p.public_key, p.ros_id, p.name, p.comment, \
+         p.allowed_address, p.endpoint_address, p.tracked, p.disabled, p.dynamic, \
+         p.missing_on_router, p.first_seen_at, c.peer_id, c.rx, c.tx, c.last_handshake_at, \
+         c.last_rx_moved_at, c.total_rx, c.total_tx \
+         FROM peers p LEFT JOIN peer_counters c ON c.peer_id = p.id WHERE p.router_id = {param}"
+    );
+    let rows = txn
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [router_id.into()],
+        ))
+        .await?;
+    rows.iter().map(known_peer).collect()
+}
+
+fn known_peer(row: &QueryResult) -> Result<KnownPeer, CommitError> {
+    let counter = match row.try_get_by_index::<Option<i32>>(13)? {
+        None => None,
+        Some(_) => Some(LastCounters {
+            rx: row.try_get_by_index(14)?,
+            tx: row.try_get_by_index(15)?,
+            last_handshake_at: row.try_get_by_index(16)?,
+            last_rx_moved_at: row.try_get_by_index(17)?,
+            total_rx: row.try_get_by_index(18)?,
+            total_tx: row.try_get_by_index(19)?,
+        }),
+    };
+    Ok(KnownPeer {
+        id: row.try_get_by_index(0)?,
+        interface: row.try_get_by_index(1)?,
+        public_key: row.try_get_by_index(2)?,
+        ros_id: row.try_get_by_index(3)?,
+        name: row.try_get_by_index(4)?,
+        comment: row.try_get_by_index(5)?,
+        allowed_address: row.try_get_by_index(6)?,
+        endpoint_address: row.try_get_by_index(7)?,
+        tracked: row.try_get_by_index(8)?,
+        disabled: row.try_get_by_index(9)?,
+        dynamic: row.try_get_by_index(10)?,
+        missing_on_router: row.try_get_by_index(11)?,
+        first_seen_at: row.try_get_by_index(12)?,
+        counter,
+    })
 }
 
 /// The delta of one tracked peer. Beyond `compute_delta`, a changed RouterOS `.id` for the
@@ -289,8 +386,8 @@ async fn write_poll(
 /// items while it runs, and a re-created peer starts from zero even when it has already
 /// carried more than the old counters showed (which a plain "went down" check would miss).
 fn peer_delta(
-    existing: &peer::Model,
-    last: Option<&peer_counter::Model>,
+    existing: &KnownPeer,
+    last: Option<&LastCounters>,
     seen: &WgPeer,
     current: Counters,
     reboot: Reboot,
@@ -330,20 +427,40 @@ fn check_storable(seen: &WgPeer) -> Result<(), CommitError> {
 }
 
 /// Callers have checked the range with [`check_storable`]; deltas never exceed counters.
-fn as_i64(value: u64) -> i64 {
+pub(super) fn as_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
-fn metadata_changed(existing: &peer::Model, seen: &WgPeer) -> bool {
-    let allowed = seen.allowed_addresses.join(",");
+fn metadata_changed(existing: &KnownPeer, seen: &WgPeer) -> bool {
     existing.ros_id.as_deref() != Some(seen.id.as_str())
         || existing.name != seen.name
         || existing.comment != seen.comment
-        || existing.allowed_address.as_deref().unwrap_or("") != allowed
-        || existing.endpoint_address != seen.endpoint.as_ref().map(|(host, _)| host.clone())
+        || !is_joined(
+            existing.allowed_address.as_deref().unwrap_or(""),
+            &seen.allowed_addresses,
+        )
+        || existing.endpoint_address.as_deref() != seen.endpoint.as_ref().map(|(h, _)| h.as_str())
         || existing.disabled != seen.disabled
         || existing.dynamic != seen.dynamic
         || existing.missing_on_router
+}
+
+/// `stored == parts.join(",")`, without building the joined string.
+fn is_joined(stored: &str, parts: &[String]) -> bool {
+    let mut rest = stored;
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            let Some(after) = rest.strip_prefix(',') else {
+                return false;
+            };
+            rest = after;
+        }
+        let Some(after) = rest.strip_prefix(part.as_str()) else {
+            return false;
+        };
+        rest = after;
+    }
+    rest.is_empty()
 }
 
 /// A peer row as listed by the router, untracked; the import marks it tracked.
@@ -367,13 +484,19 @@ pub(crate) fn new_peer_row(router_id: i32, seen: &WgPeer, at: DateTime<Utc>) -> 
     }
 }
 
-fn updated_peer_row(existing: &peer::Model, seen: &WgPeer, at: DateTime<Utc>) -> peer::ActiveModel {
-    let mut row = new_peer_row(existing.router_id, seen, at);
+fn updated_peer_row(
+    router_id: i32,
+    existing: &KnownPeer,
+    seen: &WgPeer,
+    at: DateTime<Utc>,
+) -> peer::ActiveModel {
+    let mut row = new_peer_row(router_id, seen, at);
     row.tracked = Set(existing.tracked);
     row.first_seen_at = Set(existing.first_seen_at);
     row
 }
 
+/// Peer metadata changes are rare (new or edited peers), so they keep the entity path.
 async fn upsert_peers(
     txn: &DatabaseTransaction,
     rows: Vec<peer::ActiveModel>,
@@ -415,147 +538,6 @@ async fn set_missing(
             .col_expr(peer::Column::MissingOnRouter, Expr::value(missing))
             .filter(peer::Column::Id.is_in(chunk.iter().copied()))
             .exec(txn)
-            .await?;
-    }
-    Ok(())
-}
-
-async fn upsert_counters(
-    txn: &DatabaseTransaction,
-    rows: Vec<peer_counter::ActiveModel>,
-) -> Result<(), CommitError> {
-    use peer_counter::Column as C;
-    for chunk in chunks(rows) {
-        peer_counter::Entity::insert_many(chunk)
-            .on_conflict(
-                OnConflict::column(C::PeerId)
-                    .update_columns([
-                        C::Rx,
-                        C::Tx,
-                        C::PolledAt,
-                        C::LastHandshakeAt,
-                        C::LastRxMovedAt,
-                        C::TotalRx,
-                        C::TotalTx,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(txn)
-            .await?;
-    }
-    Ok(())
-}
-
-async fn insert_chunked<E, A>(txn: &DatabaseTransaction, rows: Vec<A>) -> Result<(), CommitError>
-where
-    E: EntityTrait,
-    A: sea_orm::ActiveModelTrait<Entity = E> + Send,
-{
-    for chunk in chunks(rows) {
-        E::insert_many(chunk).exec_without_returning(txn).await?;
-    }
-    Ok(())
-}
-
-/// `ON CONFLICT … DO UPDATE SET rx = rx + excluded.rx`: both backends support it, and adding
-/// in SQL keeps the rollup exact without reading it first.
-fn add_on_conflict<C: sea_orm::ColumnTrait + sea_orm::sea_query::IntoIden + Copy>(
-    keys: [C; 2],
-    rx: C,
-    tx: C,
-    table: impl sea_orm::sea_query::IntoIden + Copy,
-) -> OnConflict {
-    OnConflict::columns(keys)
-        .value(
-            rx,
-            Expr::col((table, rx)).add(Expr::col((sea_orm::sea_query::Alias::new("excluded"), rx))),
-        )
-        .value(
-            tx,
-            Expr::col((table, tx)).add(Expr::col((sea_orm::sea_query::Alias::new("excluded"), tx))),
-        )
-        .to_owned()
-}
-
-async fn add_hourly(
-    txn: &DatabaseTransaction,
-    rows: &[crate::accounting::rollup::Increment<i32, DateTime<Utc>>],
-) -> Result<(), CommitError> {
-    use usage_hourly::Column as C;
-    let models: Vec<_> = rows
-        .iter()
-        .map(|r| usage_hourly::ActiveModel {
-            peer_id: Set(r.peer),
-            hour_start: Set(r.bucket),
-            rx: Set(as_i64(r.rx)),
-            tx: Set(as_i64(r.tx)),
-        })
-        .collect();
-    for chunk in chunks(models) {
-        usage_hourly::Entity::insert_many(chunk)
-            .on_conflict(add_on_conflict(
-                [C::PeerId, C::HourStart],
-                C::Rx,
-                C::Tx,
-                usage_hourly::Entity,
-            ))
-            .exec_without_returning(txn)
-            .await?;
-    }
-    Ok(())
-}
-
-async fn add_daily(
-    txn: &DatabaseTransaction,
-    rows: &[crate::accounting::rollup::Increment<i32, chrono::NaiveDate>],
-) -> Result<(), CommitError> {
-    use usage_daily::Column as C;
-    let models: Vec<_> = rows
-        .iter()
-        .map(|r| usage_daily::ActiveModel {
-            peer_id: Set(r.peer),
-            day: Set(r.bucket),
-            rx: Set(as_i64(r.rx)),
-            tx: Set(as_i64(r.tx)),
-        })
-        .collect();
-    for chunk in chunks(models) {
-        usage_daily::Entity::insert_many(chunk)
-            .on_conflict(add_on_conflict(
-                [C::PeerId, C::Day],
-                C::Rx,
-                C::Tx,
-                usage_daily::Entity,
-            ))
-            .exec_without_returning(txn)
-            .await?;
-    }
-    Ok(())
-}
-
-async fn add_monthly(
-    txn: &DatabaseTransaction,
-    rows: &[crate::accounting::rollup::Increment<i32, crate::accounting::cycle::Cycle>],
-) -> Result<(), CommitError> {
-    use usage_monthly::Column as C;
-    let models: Vec<_> = rows
-        .iter()
-        .map(|r| usage_monthly::ActiveModel {
-            peer_id: Set(r.peer),
-            cycle_start: Set(r.bucket.label),
-            rx: Set(as_i64(r.rx)),
-            tx: Set(as_i64(r.tx)),
-        })
-        .collect();
-    for chunk in chunks(models) {
-        usage_monthly::Entity::insert_many(chunk)
-            .on_conflict(add_on_conflict(
-                [C::PeerId, C::CycleStart],
-                C::Rx,
-                C::Tx,
-                usage_monthly::Entity,
-            ))
-            .exec_without_returning(txn)
             .await?;
     }
     Ok(())
@@ -656,4 +638,38 @@ fn chunks<T>(rows: Vec<T>) -> impl Iterator<Item = Vec<T>> {
         rows.peek()?;
         Some(rows.by_ref().take(CHUNK).collect())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_joined;
+
+    #[test]
+    fn joined_comparison_matches_join() {
+        let cases: [&[&str]; 5] = [
+            &[],
+            &["a"],
+            &["10.0.0.2/32", "fd00::2/128"],
+            &["a", ""],
+            &[""],
+        ];
+        for parts in cases {
+            let parts: Vec<String> = parts.iter().map(|p| (*p).to_owned()).collect();
+            let joined = parts.join(",");
+            for stored in [
+                joined.as_str(),
+                "",
+                "a",
+                "a,",
+                "10.0.0.2/32",
+                "x,10.0.0.2/32",
+            ] {
+                assert_eq!(
+                    is_joined(stored, &parts),
+                    stored == joined,
+                    "{stored:?} {parts:?}"
+                );
+            }
+        }
+    }
 }

@@ -17,7 +17,11 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, JoinType, QueryFilter, QuerySelect,
+    Set,
+};
 
 use super::actions::{self, NewAction, SYSTEM};
 use super::quota::Quota;
@@ -87,19 +91,31 @@ pub async fn after_poll<R: RouterOs>(
         reenable_at_reset: settings.reenable_at_reset,
         cycle_start: cycle.start,
     };
-    let peers = peer::Entity::find()
-        .filter(peer::Column::RouterId.eq(router_id))
-        .filter(peer::Column::Tracked.eq(true))
-        .all(db)
-        .await?;
-    let (quotas, usage) = quotas_and_usage(db, &peers, &cycle).await?;
-    let dry_run_done = actions::dry_run_peers(db, router_id, cycle.start).await?;
-    let raised = quota_alerts_raised(db, router_id, cycle.start).await?;
+    let peers = candidates(db, router_id, settings.default_quota_gb.is_some()).await?;
+    let quotas = quotas_of(db, &peers).await?;
+    let limits: HashMap<i32, u64> = peers
+        .iter()
+        .filter_map(|row| {
+            let limit =
+                Quota::from_row(quotas.get(&row.id)).effective_limit(settings.default_quota_gb)?;
+            Some((row.id, limit))
+        })
+        .collect();
+    // Usage, the dry-run list and the raised alerts matter only to a peer with a limit.
+    let (usage, dry_run_done, raised) = if limits.is_empty() {
+        Default::default()
+    } else {
+        (
+            usage_of(db, router_id, &cycle).await?,
+            actions::dry_run_peers(db, router_id, cycle.start).await?,
+            quota_alerts_raised(db, router_id, cycle.start).await?,
+        )
+    };
 
     let mut report = EnforcementReport::default();
     for row in &peers {
         let quota_value = Quota::from_row(quotas.get(&row.id));
-        let limit = quota_value.effective_limit(settings.default_quota_gb);
+        let limit = limits.get(&row.id).copied();
         let (rx, tx) = usage.get(&row.id).copied().unwrap_or((0, 0));
         let used = quota_value.direction.count(rx, tx);
         if let Some(limit) = limit {
@@ -272,14 +288,44 @@ async fn quota_alerts_raised(
 
 type Usage = HashMap<i32, (u64, u64)>;
 
-async fn quotas_and_usage(
+/// The tracked peers of the router that this pass could act on. Without a default quota, a
+/// peer with no quota row, no disabled reason, no drift and still listed has no limit, so
+/// `decide` says `Nothing`, `drift` says none and no threshold applies: skipping it changes
+/// nothing, and in the common fleet (no quotas at all) the pass reads no peer. With a default
+/// quota every tracked peer may be limited, so all are read.
+async fn candidates(
+    db: &DatabaseConnection,
+    router_id: i32,
+    default_quota: bool,
+) -> Result<Vec<peer::Model>, DbError> {
+    let mut query = peer::Entity::find()
+        .filter(peer::Column::RouterId.eq(router_id))
+        .filter(peer::Column::Tracked.eq(true));
+    if !default_quota {
+        query = query.filter(
+            Condition::any()
+                .add(peer::Column::DisabledReason.is_not_null())
+                .add(peer::Column::MissingOnRouter.eq(true))
+                .add(peer::Column::Drift.is_not_null())
+                .add(
+                    peer::Column::Id.in_subquery(
+                        Query::select()
+                            .column(quota::Column::PeerId)
+                            .from(quota::Entity)
+                            .to_owned(),
+                    ),
+                ),
+        );
+    }
+    Ok(query.all(db).await?)
+}
+
+async fn quotas_of(
     db: &DatabaseConnection,
     peers: &[peer::Model],
-    cycle: &Cycle,
-) -> Result<(HashMap<i32, quota::Model>, Usage), DbError> {
+) -> Result<HashMap<i32, quota::Model>, DbError> {
     let ids: Vec<i32> = peers.iter().map(|p| p.id).collect();
     let mut quotas = HashMap::new();
-    let mut usage = HashMap::new();
     for chunk in ids.chunks(CHUNK) {
         for row in quota::Entity::find()
             .filter(quota::Column::PeerId.is_in(chunk.iter().copied()))
@@ -288,20 +334,47 @@ async fn quotas_and_usage(
         {
             quotas.insert(row.peer_id, row);
         }
-        for row in usage_monthly::Entity::find()
-            .filter(usage_monthly::Column::CycleStart.eq(cycle.label))
-            .filter(usage_monthly::Column::PeerId.is_in(chunk.iter().copied()))
-            .all(db)
-            .await?
-        {
-            usage.insert(
-                row.peer_id,
-                (
-                    u64::try_from(row.rx).unwrap_or(0),
-                    u64::try_from(row.tx).unwrap_or(0),
-                ),
-            );
-        }
     }
-    Ok((quotas, usage))
+    Ok(quotas)
+}
+
+/// This cycle's usage of the router's peers. One join, walking the router's peers and the
+/// rollup's primary key: an `IN (…)` list of hundreds of ids against `cycle_start` made
+/// PostgreSQL scan the whole cycle's rows for each router.
+async fn usage_of(
+    db: &DatabaseConnection,
+    router_id: i32,
+    cycle: &Cycle,
+) -> Result<Usage, DbError> {
+    let rows = usage_monthly::Entity::find()
+        .select_only()
+        .columns([
+            usage_monthly::Column::PeerId,
+            usage_monthly::Column::Rx,
+            usage_monthly::Column::Tx,
+        ])
+        .join(
+            JoinType::InnerJoin,
+            usage_monthly::Entity::belongs_to(peer::Entity)
+                .from(usage_monthly::Column::PeerId)
+                .to(peer::Column::Id)
+                .into(),
+        )
+        .filter(peer::Column::RouterId.eq(router_id))
+        .filter(usage_monthly::Column::CycleStart.eq(cycle.label))
+        .into_tuple::<(i32, i64, i64)>()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(peer_id, rx, tx)| {
+            (
+                peer_id,
+                (
+                    u64::try_from(rx).unwrap_or(0),
+                    u64::try_from(tx).unwrap_or(0),
+                ),
+            )
+        })
+        .collect())
 }

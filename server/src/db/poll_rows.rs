@@ -1,0 +1,228 @@
+//! The rows one poll commit writes to the per-peer tables, gathered as columns and turned
+//! into the multi-row statements of `batch` (see `poll_commit` for what each row means).
+
+use chrono::{DateTime, Utc};
+
+use super::batch::{Column, Insert};
+use super::poll_commit::as_i64;
+use crate::accounting::delta::ResetCause;
+use crate::accounting::rollup::Increment;
+
+/// New baselines (`peer_counters`), one per tracked listed peer; `polled_at` is the poll's.
+#[derive(Default)]
+pub(super) struct CounterRows {
+    peer_id: Vec<i32>,
+    rx: Vec<i64>,
+    tx: Vec<i64>,
+    last_handshake_at: Vec<Option<DateTime<Utc>>>,
+    last_rx_moved_at: Vec<Option<DateTime<Utc>>>,
+    total_rx: Vec<i64>,
+    total_tx: Vec<i64>,
+}
+
+impl CounterRows {
+    pub(super) fn with_capacity(n: usize) -> Self {
+        Self {
+            peer_id: Vec::with_capacity(n),
+            rx: Vec::with_capacity(n),
+            tx: Vec::with_capacity(n),
+            last_handshake_at: Vec::with_capacity(n),
+            last_rx_moved_at: Vec::with_capacity(n),
+            total_rx: Vec::with_capacity(n),
+            total_tx: Vec::with_capacity(n),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn push(
+        &mut self,
+        peer_id: i32,
+        rx: i64,
+        tx: i64,
+        last_handshake_at: Option<DateTime<Utc>>,
+        last_rx_moved_at: Option<DateTime<Utc>>,
+        total_rx: i64,
+        total_tx: i64,
+    ) {
+        self.peer_id.push(peer_id);
+        self.rx.push(rx);
+        self.tx.push(tx);
+        self.last_handshake_at.push(last_handshake_at);
+        self.last_rx_moved_at.push(last_rx_moved_at);
+        self.total_rx.push(total_rx);
+        self.total_tx.push(total_tx);
+    }
+
+    pub(super) fn upsert(self, at: DateTime<Utc>) -> Insert<'static> {
+        let n = self.peer_id.len();
+        Insert {
+            table: "peer_counters",
+            columns: vec![
+                ("peer_id", Column::Int(self.peer_id)),
+                ("rx", Column::BigInt(self.rx)),
+                ("tx", Column::BigInt(self.tx)),
+                ("polled_at", Column::Time(vec![at; n])),
+                ("last_handshake_at", Column::OptTime(self.last_handshake_at)),
+                ("last_rx_moved_at", Column::OptTime(self.last_rx_moved_at)),
+                ("total_rx", Column::BigInt(self.total_rx)),
+                ("total_tx", Column::BigInt(self.total_tx)),
+            ],
+            tail: "ON CONFLICT (\"peer_id\") DO UPDATE SET \"rx\" = \"excluded\".\"rx\", \
+                   \"tx\" = \"excluded\".\"tx\", \"polled_at\" = \"excluded\".\"polled_at\", \
+                   \"last_handshake_at\" = \"excluded\".\"last_handshake_at\", \
+                   \"last_rx_moved_at\" = \"excluded\".\"last_rx_moved_at\", \
+                   \"total_rx\" = \"excluded\".\"total_rx\", \
+                   \"total_tx\" = \"excluded\".\"total_tx\""
+                .to_owned(),
+        }
+    }
+}
+
+/// Raw samples of this poll, all at the poll's instant.
+#[derive(Default)]
+pub(super) struct SampleRows {
+    peer_id: Vec<i32>,
+    rx_counter: Vec<i64>,
+    tx_counter: Vec<i64>,
+    delta_rx: Vec<i64>,
+    delta_tx: Vec<i64>,
+    last_handshake_at: Vec<Option<DateTime<Utc>>>,
+}
+
+impl SampleRows {
+    pub(super) fn len(&self) -> usize {
+        self.peer_id.len()
+    }
+
+    pub(super) fn with_capacity(n: usize) -> Self {
+        Self {
+            peer_id: Vec::with_capacity(n),
+            rx_counter: Vec::with_capacity(n),
+            tx_counter: Vec::with_capacity(n),
+            delta_rx: Vec::with_capacity(n),
+            delta_tx: Vec::with_capacity(n),
+            last_handshake_at: Vec::with_capacity(n),
+        }
+    }
+
+    pub(super) fn push(
+        &mut self,
+        peer_id: i32,
+        rx: i64,
+        tx: i64,
+        delta_rx: i64,
+        delta_tx: i64,
+        last_handshake_at: Option<DateTime<Utc>>,
+    ) {
+        self.peer_id.push(peer_id);
+        self.rx_counter.push(rx);
+        self.tx_counter.push(tx);
+        self.delta_rx.push(delta_rx);
+        self.delta_tx.push(delta_tx);
+        self.last_handshake_at.push(last_handshake_at);
+    }
+
+    pub(super) fn insert(self, at: DateTime<Utc>) -> Insert<'static> {
+        let n = self.peer_id.len();
+        Insert {
+            table: "raw_samples",
+            columns: vec![
+                ("peer_id", Column::Int(self.peer_id)),
+                ("at", Column::Time(vec![at; n])),
+                ("rx_counter", Column::BigInt(self.rx_counter)),
+                ("tx_counter", Column::BigInt(self.tx_counter)),
+                ("delta_rx", Column::BigInt(self.delta_rx)),
+                ("delta_tx", Column::BigInt(self.delta_tx)),
+                ("last_handshake_at", Column::OptTime(self.last_handshake_at)),
+            ],
+            tail: String::new(),
+        }
+    }
+}
+
+/// Counter-reset events of this poll (rare), all at the poll's instant.
+#[derive(Default)]
+pub(super) struct ResetRows {
+    peer_id: Vec<i32>,
+    cause: Vec<String>,
+    old_rx: Vec<i64>,
+    old_tx: Vec<i64>,
+    new_rx: Vec<i64>,
+    new_tx: Vec<i64>,
+}
+
+impl ResetRows {
+    pub(super) fn len(&self) -> usize {
+        self.peer_id.len()
+    }
+
+    pub(super) fn push(
+        &mut self,
+        peer_id: i32,
+        cause: ResetCause,
+        old: (i64, i64),
+        new: (i64, i64),
+    ) {
+        self.peer_id.push(peer_id);
+        self.cause.push(cause.as_str().to_owned());
+        self.old_rx.push(old.0);
+        self.old_tx.push(old.1);
+        self.new_rx.push(new.0);
+        self.new_tx.push(new.1);
+    }
+
+    pub(super) fn insert(self, at: DateTime<Utc>) -> Insert<'static> {
+        let n = self.peer_id.len();
+        Insert {
+            table: "counter_resets",
+            columns: vec![
+                ("peer_id", Column::Int(self.peer_id)),
+                ("at", Column::Time(vec![at; n])),
+                ("cause", Column::Text(self.cause)),
+                ("old_rx", Column::BigInt(self.old_rx)),
+                ("old_tx", Column::BigInt(self.old_tx)),
+                ("new_rx", Column::BigInt(self.new_rx)),
+                ("new_tx", Column::BigInt(self.new_tx)),
+            ],
+            tail: String::new(),
+        }
+    }
+}
+
+/// Adds increments to a rollup table: `ON CONFLICT … DO UPDATE SET rx = rx + excluded.rx`
+/// (both backends), so the rollup stays exact without being read first.
+pub(super) fn rollup<'a, B, V>(
+    table: &'a str,
+    bucket_column: &'a str,
+    rows: &[Increment<i32, B>],
+    bucket: impl Fn(&B) -> V,
+    column: impl FnOnce(Vec<V>) -> Column,
+) -> Insert<'a> {
+    let tail = format!(
+        "ON CONFLICT (\"peer_id\", \"{bucket_column}\") DO UPDATE SET \
+         \"rx\" = \"{table}\".\"rx\" + \"excluded\".\"rx\", \
+         \"tx\" = \"{table}\".\"tx\" + \"excluded\".\"tx\""
+    );
+    Insert {
+        table,
+        columns: vec![
+            (
+                "peer_id",
+                Column::Int(rows.iter().map(|r| r.peer).collect()),
+            ),
+            (
+                bucket_column,
+                column(rows.iter().map(|r| bucket(&r.bucket)).collect()),
+            ),
+            (
+                "rx",
+                Column::BigInt(rows.iter().map(|r| as_i64(r.rx)).collect()),
+            ),
+            (
+                "tx",
+                Column::BigInt(rows.iter().map(|r| as_i64(r.tx)).collect()),
+            ),
+        ],
+        tail,
+    }
+}
