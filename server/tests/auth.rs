@@ -740,7 +740,7 @@ async fn security_headers_are_on_every_response() {
             assert!(csp.contains("'wasm-unsafe-eval'"));
             assert!(!csp.contains("script-src 'self' 'unsafe-inline'"));
             assert_eq!(reply.headers[header::X_FRAME_OPTIONS], "DENY");
-            assert_eq!(reply.headers[header::REFERRER_POLICY], "no-referrer");
+            assert_eq!(reply.headers[header::REFERRER_POLICY], "same-origin");
             assert_eq!(reply.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
             nonces.push(csp.to_owned());
         }
