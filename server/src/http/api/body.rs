@@ -26,8 +26,22 @@ where
 
 fn from_rejection(rejection: &JsonRejection) -> ApiError {
     let text = rejection.body_text();
-    let field = backticked(&text).unwrap_or("body");
+    let field = field_path(&text)
+        .or_else(|| backticked(&text))
+        .unwrap_or("body");
     ApiError::invalid(field, text.clone())
+}
+
+/// The field path axum's JSON extractor puts before a type error
+/// (`…target type: port: invalid type: string "80", expected u16 …`).
+fn field_path(text: &str) -> Option<&str> {
+    let rest = text.split_once("target type: ")?.1;
+    let (path, _) = rest.split_once(": ")?;
+    let plain = !path.is_empty()
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'));
+    plain.then_some(path)
 }
 
 /// The first `name` in backticks in a serde message (`missing field `host``).
