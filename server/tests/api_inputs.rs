@@ -120,6 +120,15 @@ async fn an_id_that_is_not_an_i32_is_a_json_error_naming_id() {
     }
 }
 
+/// A request and the error it must get: method, path, JSON body, status, field.
+type Case = (
+    Method,
+    &'static str,
+    Option<&'static str>,
+    StatusCode,
+    Option<&'static str>,
+);
+
 /// Every endpoint's bad inputs, as a table: a missing field, a wrong type, an out-of-range
 /// value, an unknown id — each the documented JSON error, naming the field where one is to
 /// blame, with nothing saved. Happy paths are in `tests/api.rs`.
@@ -132,7 +141,7 @@ async fn every_endpoint_refuses_bad_input_with_the_documented_error() {
         let t = token(db).await;
         let router = r#"{"name":"r","host":"127.0.0.1","port":1,"transport":"rest","tls":false,"username":"u","password":"p"}"#;
         // (method, path, body, expected status, expected field)
-        let cases: &[(Method, &str, Option<&str>, StatusCode, Option<&str>)] = &[
+        let cases: &[Case] = &[
             // Routers.
             (
                 Method::POST,
