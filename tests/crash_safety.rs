@@ -61,6 +61,10 @@ async fn sigkill_at_random_moments_loses_and_doubles_nothing() {
     {
         let db = server::db::connect(&target).await.unwrap();
         server::db::migrate(&db, &target).await.unwrap();
+        // The key file the binary will read: created in the data dir, as `wgmik serve` does.
+        server::service::secrets::startup(&db, &data_dir)
+            .await
+            .unwrap();
         let mut settings = server::db::settings::load(&db).await.unwrap();
         settings.poll_interval_seconds = 5;
         settings.timezone = "Europe/Berlin".into();
