@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::{NewAlert, enqueue};
 use crate::db::DbError;
@@ -42,7 +42,7 @@ pub async fn after_poll(
     let Some(router) = router::Entity::find_by_id(router_id).one(db).await? else {
         return Ok(());
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // Flip the flag only from the state read above, so two callers racing on one router
     // cannot both raise the alert.
     let flipped = router_health::Entity::update_many()

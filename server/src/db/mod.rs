@@ -128,3 +128,17 @@ fn plain_db_error(err: &DbErr) -> String {
         .unwrap_or(&text);
     text.lines().next().unwrap_or_default().to_owned()
 }
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at `BEGIN`
+/// (IMMEDIATE): a deferred transaction that reads first and writes later cannot wait for the
+/// lock when it upgrades — in WAL mode the upgrade fails at once with "database is locked" if
+/// another connection wrote meanwhile — whereas `BEGIN IMMEDIATE` waits out the busy timeout.
+/// PostgreSQL ignores the mode.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}

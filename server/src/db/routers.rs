@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 
 use super::DbError;
@@ -33,7 +32,7 @@ pub async fn create(
 ) -> Result<router::Model, DbError> {
     // The password is bound to the router id (associated data), known only after the insert:
     // insert with an empty secret, then seal it, in one transaction.
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let row = router::ActiveModel {
         name: Set(new.name),
         host: Set(new.host),
@@ -121,7 +120,7 @@ pub async fn import_peers(
     peers: &[WgPeer],
     now: DateTime<Utc>,
 ) -> Result<usize, DbError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     for seen in peers {
         let was_tracked = peer::Entity::find()
             .filter(peer::Column::RouterId.eq(router_id))

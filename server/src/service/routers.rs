@@ -316,8 +316,8 @@ pub async fn delete(db: &DatabaseConnection, id: i32) -> Result<bool, DbError> {
         counter_reset, peer, peer_counter, quota, raw_sample, router_health, usage_daily,
         usage_hourly, usage_monthly, wg_interface,
     };
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
-    let txn = db.begin().await?;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let txn = crate::db::begin_write(db).await?;
     if router::Entity::find_by_id(id).one(&txn).await?.is_none() {
         return Ok(false);
     }

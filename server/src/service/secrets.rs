@@ -2,9 +2,7 @@
 //! master key opens every stored secret (and stop start-up if not), seal values written by an
 //! older wgmik in plaintext, and re-encrypt everything under a new key.
 
-use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set};
 
 use crate::db::DbError;
 use crate::db::entities::{router, settings as settings_entity};
@@ -46,7 +44,7 @@ pub async fn verify_and_seal(
     db: &DatabaseConnection,
     key: &MasterKey,
 ) -> Result<SealReport, SecretsError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut report = SealReport::default();
     for row in router::Entity::find().all(&txn).await? {
         let context = router_context(row.id);
@@ -101,7 +99,7 @@ pub async fn rotate(
     old: &MasterKey,
     new: &MasterKey,
 ) -> Result<usize, SecretsError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut count = 0;
     for row in router::Entity::find().all(&txn).await? {
         let context = router_context(row.id);

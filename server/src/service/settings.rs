@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -132,7 +132,7 @@ pub async fn update(
             "expected a JSON object of settings",
         ));
     };
-    let txn = db.begin().await.map_err(DbError::from)?;
+    let txn = crate::db::begin_write(db).await.map_err(DbError::from)?;
     let current = settings::load_in(&txn).await?;
     let mut next = apply_patch(current, fields, now)?;
     if fields.contains_key("webhook_secret")
