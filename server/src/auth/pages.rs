@@ -59,19 +59,20 @@ pub async fn page_gate(
 ) -> Response {
     let route = matched.as_ref().map(MatchedPath::as_str).unwrap_or("");
     let open = route == LOGIN_PATH || route == SETUP_PATH;
-    let needs_setup = match users::admin_exists(&auth.db).await {
-        Ok(exists) => !exists,
-        Err(err) => return ApiError::internal(err).into_response(),
-    };
     let is_page = matches!(*request.method(), Method::GET | Method::HEAD);
     if open {
+        if !is_page {
+            return next.run(request).await;
+        }
         // The setup page exists only until the first admin does; login only after.
-        return match (route, needs_setup) {
-            (LOGIN_PATH, true) if is_page => see_other(SETUP_PATH),
-            (SETUP_PATH, false) if is_page => see_other(LOGIN_PATH),
+        return match (route, needs_setup(&auth).await) {
+            (_, Err(response)) => response,
+            (LOGIN_PATH, Ok(true)) => see_other(SETUP_PATH),
+            (SETUP_PATH, Ok(false)) => see_other(LOGIN_PATH),
             _ => next.run(request).await,
         };
     }
+    // A signed-in request (the common case) costs one session lookup, nothing more.
     let signed_in = match sessions::secret_from_headers(request.headers()) {
         Some(secret) => match sessions::lookup(&auth.db, &secret, auth.clock.now()).await {
             Ok(found) => found.is_some(),
@@ -85,8 +86,10 @@ pub async fn page_gate(
     if !is_page {
         return ApiError::unauthorized("sign in first").into_response();
     }
-    if needs_setup {
-        return see_other(SETUP_PATH);
+    match needs_setup(&auth).await {
+        Err(response) => return response,
+        Ok(true) => return see_other(SETUP_PATH),
+        Ok(false) => {}
     }
     let wanted = request
         .uri()
@@ -94,6 +97,14 @@ pub async fn page_gate(
         .map_or("/", |p| p.as_str())
         .to_owned();
     see_other(&format!("{LOGIN_PATH}?next={}", encode(&wanted)))
+}
+
+/// Whether no admin exists yet (so pages lead to setup), or the error response.
+async fn needs_setup(auth: &AuthState) -> Result<bool, Response> {
+    users::admin_exists(&auth.db)
+        .await
+        .map(|exists| !exists)
+        .map_err(|err| ApiError::internal(err).into_response())
 }
 
 #[derive(Deserialize)]
