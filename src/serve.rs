@@ -79,6 +79,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         auth: auth.clone(),
     };
     let state = AppState::new(db.clone(), config.clone());
+    let ui_api = api.clone();
     let routes = generate_route_list(app::App);
     let app = Router::new()
         .leptos_routes_with_context(
@@ -86,6 +87,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             routes,
             move || {
                 provide_context(state.clone());
+                // Server functions call the JSON API's handlers with this state.
+                provide_context(ui_api.clone());
                 provide_csp_nonce();
             },
             {

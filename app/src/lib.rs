@@ -4,12 +4,14 @@
 
 pub mod api;
 pub mod components;
+pub mod error;
+pub mod format;
 pub mod pages;
 pub mod types;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 /// The HTML document around every page. ECharts loads before the hydration scripts so chart
@@ -41,13 +43,18 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/wgmik.css" />
         <Title text="wgmik" />
         <Router>
-            <main class="mx-auto max-w-5xl px-4 py-8">
-                <Routes fallback=|| pages::not_found::NotFound>
-                    <Route path=path!("/") view=pages::home::HomePage />
-                    <Route path=path!("/login") view=pages::auth::LoginPage />
-                    <Route path=path!("/setup") view=pages::auth::SetupPage />
-                </Routes>
-            </main>
+            <Routes fallback=|| pages::not_found::NotFound>
+                <Route path=path!("/login") view=pages::auth::LoginPage />
+                <Route path=path!("/setup") view=pages::auth::SetupPage />
+                <ParentRoute path=path!("") view=components::layout::AppLayout>
+                    <Route path=path!("/") view=pages::dashboard::DashboardPage />
+                    <Route path=path!("/peers/:id") view=pages::peer::PeerPage />
+                    <Route path=path!("/wizard") view=pages::wizard::WizardPage />
+                    <Route path=path!("/settings") view=pages::settings::SettingsPage />
+                    <Route path=path!("/audit") view=pages::audit::AuditPage />
+                    <Route path=path!("/system") view=pages::home::HomePage />
+                </ParentRoute>
+            </Routes>
         </Router>
     }
 }

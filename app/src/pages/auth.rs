@@ -43,7 +43,7 @@ pub fn LoginPage() -> impl IntoView {
             .unwrap_or_else(|| "/".to_owned())
     };
     view! {
-        <div class="mx-auto mt-16 max-w-sm">
+        <main class="mx-auto mt-16 max-w-sm px-4">
             <Card>
                 <h1 class="text-xl font-semibold text-gray-900">"Sign in to wgmik"</h1>
                 <form method="post" action="/auth/login" class="mt-6 space-y-4">
@@ -62,7 +62,7 @@ pub fn LoginPage() -> impl IntoView {
                     <button id="sign-in" type="submit" class=SUBMIT>"Sign in"</button>
                 </form>
             </Card>
-        </div>
+        </main>
     }
 }
 
@@ -75,7 +75,7 @@ pub fn SetupPage() -> impl IntoView {
             .map(|code| setup_error(&code))
     };
     view! {
-        <div class="mx-auto mt-16 max-w-sm">
+        <main class="mx-auto mt-16 max-w-sm px-4">
             <Card>
                 <h1 class="text-xl font-semibold text-gray-900">"Welcome to wgmik"</h1>
                 <p class="mt-1 text-sm text-gray-500">
@@ -100,7 +100,7 @@ pub fn SetupPage() -> impl IntoView {
                     <button id="create-admin" type="submit" class=SUBMIT>"Create admin"</button>
                 </form>
             </Card>
-        </div>
+        </main>
     }
 }
 

@@ -1,5 +1,5 @@
-//! The home page until the dashboard lands: what wgmik is, and a live database check whose
-//! button only works once the page is hydrated (the browser test relies on that).
+//! The System page: what wgmik is, and a live database check whose button only works once
+//! the page is hydrated (the browser test relies on that).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -8,7 +8,6 @@ use crate::api::health::check_database;
 use crate::components::button::Button;
 use crate::components::card::Card;
 use crate::components::chart::BarChart;
-use crate::pages::auth::SignOut;
 use crate::types::DatabaseCheck;
 
 #[component]
@@ -41,10 +40,7 @@ pub fn HomePage() -> impl IntoView {
 
     view! {
         <header class="mb-6">
-            <div class="flex items-center justify-between">
-                <h1 class="text-2xl font-semibold text-gray-900">"wgmik"</h1>
-                <SignOut />
-            </div>
+            <h1 class="text-2xl font-semibold text-gray-900">"System"</h1>
             <p class="mt-1 text-sm text-gray-500">
                 "Exact WireGuard usage accounting and quotas for MikroTik RouterOS v7."
             </p>

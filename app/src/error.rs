@@ -1,0 +1,61 @@
+//! The error every server function returns: the JSON API's error shape (SPEC §8) — a stable
+//! code, plain words, and the offending field when one is to blame — so a form can show the
+//! message next to that field.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::JsonEncoding;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UiError {
+    /// `invalid`, `not_found`, `unauthorized`, `forbidden`, `conflict`, `router_*`, `internal`,
+    /// or `transport` when the request never got an answer.
+    pub code: String,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl UiError {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// The message when `field` is the one to blame, for showing beside that input.
+    pub fn for_field(&self, field: &str) -> Option<String> {
+        (self.field.as_deref() == Some(field)).then(|| self.message.clone())
+    }
+}
+
+impl std::fmt::Display for UiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for UiError {}
+
+impl FromServerFnError for UiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self::new(
+            "transport",
+            format!("the server could not be reached: {value}"),
+        )
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<server::http::ApiError> for UiError {
+    fn from(err: server::http::ApiError) -> Self {
+        Self {
+            code: err.code.to_owned(),
+            message: err.message,
+            field: err.field,
+        }
+    }
+}
