@@ -1,81 +1,17 @@
-// Browser tests: start the release binary on a free port with an empty data directory, drive
-// Debian's Chromium through playwright-core, and prove the page hydrates by using an element
-// that only works once the wasm has taken over. Screenshots go to end2end/output/.
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+// Browser tests, part 1: start the release binary on a free port with an empty data directory,
+// drive Debian's Chromium through playwright-core: first-run setup, the page gate, login with
+// JavaScript on and off, and hydration proven by an element that only works once the wasm has
+// taken over. Screenshots go to end2end/output/. Part 2 (walk.mjs) walks the whole UI against
+// the RouterOS simulator.
+import { join } from "node:path";
+import { assert, launchBrowser, output, runner, startWgmik, waitFor } from "./lib.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const output = join(root, "end2end/output");
-mkdirSync(output, { recursive: true });
-const binary = process.env.WGMIK_BIN ?? join(root, "target/release/wgmik");
-const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-
-const results = [];
-async function check(name, fn) {
-  try {
-    await fn();
-    results.push({ name, ok: true });
-    console.log(`ok   ${name}`);
-  } catch (err) {
-    results.push({ name, ok: false });
-    console.log(`FAIL ${name}\n     ${err?.stack ?? err}`);
-  }
-}
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(fn, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      if (await fn()) return;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
-}
-
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const dataDir = mkdtempSync(join(tmpdir(), "wgmik-e2e-"));
-const server = spawn(binary, ["serve", "--bind", `127.0.0.1:${port}`, "--data-dir", dataDir], {
-  cwd: root,
-  env: { ...process.env, RUST_LOG: "warn", DATABASE_URL: "" },
-  stdio: ["ignore", "inherit", "inherit"],
-});
-let exitCode = null;
-const exited = new Promise((resolve) =>
-  server.on("exit", (code, signal) => {
-    exitCode = code ?? signal;
-    resolve();
-  }),
-);
+const { check, fail, finish } = runner();
+const wgmik = await startWgmik();
+const { base } = wgmik;
 
 let browser;
 try {
-  await waitFor(async () => (await fetch(`${base}/healthz`)).ok, 30_000, "/healthz");
-
   await check("health probes answer", async () => {
     assert((await fetch(`${base}/healthz`)).status === 200, "/healthz not 200");
     const ready = await fetch(`${base}/readyz`);
@@ -94,18 +30,7 @@ try {
     assert(res.status === 404, `status ${res.status}`);
   });
 
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchBrowser();
 
   const admin = { username: "admin", password: "correct horse battery" };
 
@@ -128,7 +53,7 @@ try {
     await page.fill("#confirm", admin.password);
     await page.click("#create-admin");
     await page.waitForURL(base + "/");
-    assert((await page.textContent("h1")).includes("wgmik"), "not on the home page");
+    assert((await page.textContent("h1")).includes("Dashboard"), "not on the dashboard");
     // The API agrees: the session works there too, and there is no second setup.
     const setup = await (await fetch(`${base}/api/setup`)).json();
     assert(setup.needed === false, "setup still needed");
@@ -158,7 +83,8 @@ try {
     await page.fill("#password", admin.password);
     await page.click("#sign-in");
     await page.waitForURL(base + "/");
-    assert((await page.textContent("#db-check-result")).includes("No check run yet"), "home not rendered");
+    await page.goto(base + "/system");
+    assert((await page.textContent("#db-check-result")).includes("No check run yet"), "system page not rendered");
     await page.click("#sign-out");
     await page.waitForURL((url) => new URL(url).pathname === "/login");
     await context.close();
@@ -168,7 +94,7 @@ try {
     ["desktop", { width: 1280, height: 800 }],
     ["phone", { width: 375, height: 740 }],
   ]) {
-    await check(`home page hydrates and the database check works (${label})`, async () => {
+    await check(`the system page hydrates and the database check works (${label})`, async () => {
       const page = await browser.newPage({ viewport });
       const errors = [];
       page.on("pageerror", (err) => errors.push(String(err)));
@@ -181,7 +107,7 @@ try {
       await page.fill("#password", admin.password);
       await page.click("#sign-in");
       await page.waitForURL(base + "/");
-      const response = await page.reload();
+      const response = await page.goto(base + "/system");
       assert(response.status() === 200, `status ${response.status()}`);
       const result = page.locator("#db-check-result");
       // Server-rendered text: proves SSR, before any script ran.
@@ -221,26 +147,22 @@ try {
       assert(colors.body === colors.token, `body ${colors.body} is not gray-50 ${colors.token}`);
       assert(!/rgba\(0, 0, 0, 0\)/.test(colors.token), "Tailwind CSS not loaded");
       assert(/rgb\(255, 255, 255\)|lab\(100 0 0\)|oklch\(1 0 0\)/.test(colors.card), `card ${colors.card}`);
-      await page.screenshot({ path: join(output, `home-${label}.png`), fullPage: true });
+      await page.screenshot({ path: join(output, `system-${label}.png`), fullPage: true });
       assert(errors.length === 0, `browser errors: ${errors.join(" | ")}`);
       await page.close();
     });
   }
 
   await check("SIGTERM stops the server cleanly", async () => {
-    server.kill("SIGTERM");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    assert(exitCode === 0, `exit ${exitCode}`);
+    wgmik.child.kill("SIGTERM");
+    await Promise.race([wgmik.exited, new Promise((r) => setTimeout(r, 10_000))]);
+    assert(wgmik.exitCode() === 0, `exit ${wgmik.exitCode()}`);
   });
 } catch (err) {
-  console.log(`FAIL setup\n     ${err?.stack ?? err}`);
-  results.push({ name: "setup", ok: false });
+  fail("setup", err);
 } finally {
   await browser?.close();
-  if (exitCode === null) server.kill("SIGKILL");
-  rmSync(dataDir, { recursive: true, force: true });
+  wgmik.cleanup();
 }
 
-const failed = results.filter((r) => !r.ok);
-console.log(`${results.length - failed.length} passed, ${failed.length} failed`);
-process.exit(failed.length === 0 ? 0 : 1);
+process.exit(finish());

@@ -38,6 +38,8 @@ step "release build (cargo leptos build --release)"
 cargo leptos build --release
 step "API fuzzing (schemathesis over /api/openapi.json, release binary)"
 WGMIK_BIN=target/release/wgmik scripts/api-fuzz.sh
-step "browser tests (headless Chromium)"
+step "browser tests (headless Chromium): first run, gate, login, hydration"
 node end2end/run.mjs
+step "browser tests (headless Chromium): the whole UI against routeros-sim"
+ROUTEROS_SIM_BIN="${WGMIK_CHECK_TARGET_DIR:-$PWD/target/check}/debug/routeros-sim" node end2end/walk.mjs
 step "all checks passed"
