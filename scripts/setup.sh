@@ -10,6 +10,11 @@ WASM_BINDGEN_VERSION=0.2.130     # must equal wasm-bindgen in Cargo.lock
 LIBROUTEROS_VERSION=4.2.2        # third-party RouterOS API client the simulator is checked against
 SCHEMATHESIS_VERSION=4.32.5      # OpenAPI fuzzer of scripts/api-fuzz.sh
 
+# --build-only: just what building the release needs (the Dockerfile and scripts/run.sh); the
+# browser, librouteros and schemathesis are for the tests.
+BUILD_ONLY=0
+if [ "${1:-}" = "--build-only" ]; then BUILD_ONLY=1; fi
+
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
@@ -35,6 +40,8 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 [ -f public/echarts.min.js ] || node scripts/copy-echarts.mjs
+
+if [ "$BUILD_ONLY" = 1 ]; then exit 0; fi
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 if ! command -v chromium >/dev/null 2>&1; then

@@ -15,6 +15,8 @@ WASM=wasm32-unknown-unknown
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
+step "deployment files agree with the code and the README (scripts/check-deploy.py)"
+python3 scripts/check-deploy.py
 
 step "clippy: server, migration, routeros-sim"
 cargo clippy -p server -p migration -p routeros-sim --all-targets -- -D warnings

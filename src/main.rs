@@ -26,7 +26,7 @@ fn main() -> ExitCode {
     // A command whose stdout is its result keeps the logs off it.
     if matches!(
         cli.command,
-        Some(Command::Token(_) | Command::RotateMasterKey)
+        Some(Command::Token(_) | Command::RotateMasterKey | Command::Healthcheck)
     ) {
         server::logging::init_stderr(cli.global.log_format);
     } else {
@@ -62,7 +62,42 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Router(RouterCommand::Add(args)) => router_add(&config, args).await,
         Command::Token(TokenCommand::Create(args)) => token_create(&config, args).await,
         Command::RotateMasterKey => rotate_master_key(&config).await,
+        Command::Healthcheck => healthcheck(config.bind).await,
     }
+}
+
+/// `GET /healthz` over a plain TCP connection: the runtime image carries no HTTP client.
+async fn healthcheck(bind: std::net::SocketAddr) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let mut target = bind;
+    if target.ip().is_unspecified() {
+        target.set_ip(match target {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let ask = async {
+        let mut stream = tokio::net::TcpStream::connect(target)
+            .await
+            .with_context(|| format!("nothing answers on {target}"))?;
+        stream
+            .write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            .await?;
+        let mut head = vec![0u8; 64];
+        let read = stream.read(&mut head).await?;
+        let line = String::from_utf8_lossy(&head[..read]).into_owned();
+        anyhow::ensure!(
+            line.starts_with("HTTP/1.0 200") || line.starts_with("HTTP/1.1 200"),
+            "/healthz on {target} answered: {}",
+            line.lines().next().unwrap_or("nothing")
+        );
+        Ok(())
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(3), ask)
+        .await
+        .with_context(|| format!("/healthz on {target} did not answer within 3 s"))?
 }
 
 /// Prints only the token on stdout, so `TOKEN=$(wgmik token create --name ci)` works; the

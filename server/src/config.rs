@@ -33,6 +33,10 @@ pub enum Command {
     /// directory the file is replaced; with WGMIK_MASTER_KEY the new key is printed on stdout
     /// and must be set before the next start.
     RotateMasterKey,
+    /// Exit 0 when the server on `--bind` answers `GET /healthz` with 200 within 3 s (for the
+    /// container's HEALTHCHECK, which has no curl). An unspecified bind address (0.0.0.0 or
+    /// ::) is asked on loopback.
+    Healthcheck,
 }
 
 #[derive(Debug, Subcommand)]
