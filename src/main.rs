@@ -1,6 +1,7 @@
 //! The `wgmik` server binary: CLI → configuration → database → web server, until SIGINT or
 //! SIGTERM. Every failure ends in one plain line on stderr and a non-zero exit.
 
+mod demo;
 mod serve;
 
 use std::process::ExitCode;
@@ -51,7 +52,10 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_args(&cli.global)?;
+    let demo = cli.global.demo;
     match cli.command.unwrap_or(Command::Serve) {
+        Command::Demo => demo::run(config).await,
+        Command::Serve if demo => demo::run(config).await,
         Command::Migrate => {
             let db = server::db::connect(&config.database).await?;
             server::db::migrate(&db, &config.database).await?;

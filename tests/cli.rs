@@ -186,3 +186,176 @@ fn get(port: u16, path: &str) -> Option<String> {
     stream.read_to_string(&mut reply).ok()?;
     Some(reply)
 }
+
+/// One HTTP/1.1 request with an optional JSON body and cookie; the whole reply as text.
+fn request(port: u16, method: &str, path: &str, body: &str, cookie: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://127.0.0.1:{port}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nCookie: {cookie}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    reply
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn healthcheck_answers_for_a_running_server_and_fails_plainly_without_one() {
+    let port = free_port();
+    let out = wgmik(&["healthcheck", "--bind", &format!("127.0.0.1:{port}")]);
+    assert_one_line_failure(&out, "nothing answers");
+
+    let dir = data_dir("healthcheck");
+    let mut child = Command::new(BIN)
+        .args(["--bind", &format!("0.0.0.0:{port}")])
+        .args(["--data-dir", dir.to_str().unwrap()])
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "off")
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while get(port, "/healthz").is_none() {
+        assert!(Instant::now() < deadline, "server did not come up");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // 0.0.0.0 is asked on loopback, as the container's HEALTHCHECK does.
+    let out = wgmik(&["healthcheck", "--bind", &format!("0.0.0.0:{port}")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `wgmik demo`: loopback only, prints the admin it created, and within three poll intervals
+/// (10 s each) `/api/summary/month` shows the simulated peers' counters moving.
+#[test]
+fn demo_serves_moving_counters_within_three_poll_intervals() {
+    let port = free_port();
+    let dir = data_dir("demo");
+    let mut child = Command::new(BIN)
+        .args(["demo", "--bind", &format!("0.0.0.0:{port}")])
+        .args(["--data-dir", dir.to_str().unwrap()])
+        .env_remove("DATABASE_URL")
+        .env_remove("WGMIK_MASTER_KEY")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let stderr = child.stderr.take().unwrap();
+    let stderr_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = BufReader::new(stderr).read_to_string(&mut text);
+        text
+    });
+
+    let started = Instant::now();
+    let mut banner = String::new();
+    let mut password = None;
+    // The banner ends with the demo data folder.
+    while !banner.contains("demo data") {
+        let line = lines_rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("no demo banner within 60 s");
+        banner.push_str(&line);
+        banner.push('\n');
+        if let Some(rest) = line.trim().strip_prefix("sign in as") {
+            let (user, secret) = rest.trim().split_once(" / ").expect("user / password");
+            assert_eq!(user.trim(), "demo");
+            password = Some(secret.split_whitespace().next().unwrap().to_owned());
+        }
+    }
+    let password = password.expect("the banner names the demo admin's password");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while get(port, "/healthz").is_none() {
+        assert!(Instant::now() < deadline, "demo did not come up: {banner}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(banner.contains("loopback only"), "{banner}");
+    assert!(banner.contains("certificate SHA-256"), "{banner}");
+
+    let login = request(
+        port,
+        "POST",
+        "/api/session",
+        &format!(r#"{{"username":"demo","password":"{password}"}}"#),
+        "",
+    );
+    assert!(login.starts_with("HTTP/1.1 2"), "{login}");
+    let cookie = login
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie:")
+                .then(|| l[11..].trim().split(';').next().unwrap().to_owned())
+        })
+        .expect("a session cookie");
+
+    // Poll interval 10 s: the import baselined the counters, so a moving total needs two polls.
+    let total = |reply: &str| -> Option<(u64, u64)> {
+        let body = reply.split("\r\n\r\n").nth(1)?;
+        let number = |key: &str| -> Option<u64> {
+            let at = body.find(&format!("\"{key}\":"))? + key.len() + 3;
+            body[at..]
+                .split(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse()
+                .ok()
+        };
+        Some((number("total_rx")?, number("total_tx")?))
+    };
+    let mut seen = Vec::new();
+    let moving = loop {
+        let reply = request(port, "GET", "/api/summary/month", "", &cookie);
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+        let now = total(&reply).expect("totals in the summary");
+        seen.push(now);
+        if seen.len() >= 2 && now.0 + now.1 > 0 && now != seen[seen.len() - 2] {
+            break true;
+        }
+        if started.elapsed() > Duration::from_secs(30 + 20) {
+            break false;
+        }
+        std::thread::sleep(Duration::from_secs(2));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let logs = stderr_reader.join().unwrap();
+    assert!(
+        moving,
+        "counters did not move within three poll intervals: {seen:?}\n{logs}"
+    );
+    assert!(
+        dir.join("demo").join("wgmik.db").exists(),
+        "demo data not in <data dir>/demo"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

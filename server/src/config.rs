@@ -21,6 +21,10 @@ pub struct Cli {
 pub enum Command {
     /// Serve the panel and the JSON API, and run the background jobs (the default).
     Serve,
+    /// `serve` with a built-in simulated RouterOS router moving real-looking traffic, its peers
+    /// imported and a demo admin created: live numbers within a minute, no router needed.
+    /// Same as `--demo`. Loopback only; its data lives in <data dir>/demo.
+    Demo,
     /// Apply pending database migrations, then exit.
     Migrate,
     /// Manage routers from the command line (until the wizard and the API land).
@@ -136,6 +140,10 @@ pub struct GlobalArgs {
     /// reverse proxy that rewrites Host: state-changing requests must come from this origin.
     #[arg(long, env = "WGMIK_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+
+    /// Run the demo (see `wgmik demo`): a built-in simulated router, loopback only.
+    #[arg(long, global = true)]
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
