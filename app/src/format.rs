@@ -138,6 +138,7 @@ fn local_parts(at: DateTime<Utc>, tz: &str) -> Option<(String, String)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

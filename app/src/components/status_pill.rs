@@ -54,6 +54,7 @@ pub fn StatusPill(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

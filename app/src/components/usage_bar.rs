@@ -60,6 +60,7 @@ pub fn UsageBar(quota: QuotaInfo) -> impl IntoView {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::bar;
 
