@@ -369,6 +369,30 @@ mod tests {
         assert_eq!(fingerprint_in("SHA-256 fingerprint abc"), None);
     }
 
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn api_input_drops_tls_settings_without_tls() {
+        let mut form = RouterForm::new();
+        form.host = "192.0.2.1".to_owned();
+        form.tls_verify = false;
+        form.tls_fingerprint = " ab ".to_owned();
+        let input = router_input(form.clone(), "edge".to_owned()).expect("a valid form");
+        assert_eq!(input.tls_verify, Some(false));
+        assert_eq!(input.tls_fingerprint.as_deref(), Some("ab"));
+        assert_eq!(input.port, None);
+
+        form.tls = false;
+        form.port = "8080".to_owned();
+        let input = router_input(form.clone(), "edge".to_owned()).expect("a valid form");
+        assert_eq!(input.tls_verify, None);
+        assert_eq!(input.tls_fingerprint, None);
+        assert_eq!(input.port, Some(8080));
+
+        form.port = "x".to_owned();
+        let err = router_input(form, "edge".to_owned()).expect_err("a bad port is refused");
+        assert_eq!(err.field.as_deref(), Some("port"));
+    }
+
     #[test]
     fn outbound_and_dynamic_are_not_preselected() {
         let mut outbound = peer("out", "wg0");

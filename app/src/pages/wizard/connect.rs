@@ -118,8 +118,11 @@ pub(super) fn ConnectStep(wizard: Wizard) -> impl IntoView {
 
     // The default port follows transport and TLS; re-rendering the field on those changes
     // keeps its typed value (it lives in the form signal).
+    // Memos, not the form itself: re-rendering a field on every keystroke anywhere in the
+    // form would take the focus from the field being typed in.
+    let port_placeholder = Memo::new(move |_| form.with(|f| default_port(&f.transport, f.tls)));
     let port_field = move || {
-        let (transport, tls) = form.with(|f| (f.transport.clone(), f.tls));
+        let placeholder = port_placeholder.get();
         text_field(
             wizard,
             Field {
@@ -130,15 +133,15 @@ pub(super) fn ConnectStep(wizard: Wizard) -> impl IntoView {
                 write: |f, v| f.port = v,
                 hint: "Leave empty for the default port shown.",
             },
-            Some(default_port(&transport, tls).to_string()),
+            Some(placeholder.to_string()),
         )
     };
-    let name_placeholder = move || {
+    let name_placeholder = Memo::new(move |_| {
         wizard
             .tested
             .with(|t| t.as_ref().map(|t| t.identity.clone()))
             .unwrap_or_else(|| "the router's identity".to_owned())
-    };
+    });
     let name_field = move || {
         text_field(
             wizard,
@@ -150,7 +153,7 @@ pub(super) fn ConnectStep(wizard: Wizard) -> impl IntoView {
                 write: |f, v| f.name = v,
                 hint: "Empty: the router's identity.",
             },
-            Some(name_placeholder()),
+            Some(name_placeholder.get()),
         )
     };
 
@@ -306,10 +309,13 @@ pub(super) fn ConnectStep(wizard: Wizard) -> impl IntoView {
 /// a milder note.
 #[component]
 fn TlsWarning(wizard: Wizard) -> impl IntoView {
-    move || {
-        let (tls, verify, pinned) = wizard
+    let state = Memo::new(move |_| {
+        wizard
             .form
-            .with(|f| (f.tls, f.tls_verify, !f.tls_fingerprint.trim().is_empty()));
+            .with(|f| (f.tls, f.tls_verify, !f.tls_fingerprint.trim().is_empty()))
+    });
+    move || {
+        let (tls, verify, pinned) = state.get();
         if tls && !verify {
             let text = if pinned {
                 "Certificate verification is off. The pinned fingerprint still makes wgmik accept only that one certificate."

@@ -95,10 +95,11 @@ pub(super) fn InterfacesStep(wizard: Wizard) -> impl IntoView {
         }
     };
     let no_interface = Signal::derive(move || {
-        wizard.is_busy().get() || wizard.chosen_interfaces.with(Vec::is_empty)
+        wizard.busy.with(Option::is_some) || wizard.chosen_interfaces.with(Vec::is_empty)
     });
-    let nothing_to_import =
-        Signal::derive(move || wizard.is_busy().get() || keys_to_import(wizard).is_empty());
+    let nothing_to_import = Signal::derive(move || {
+        wizard.busy.with(Option::is_some) || keys_to_import(wizard).is_empty()
+    });
 
     view! {
         <Show when=move || wizard.saved.with(Option::is_some)>
