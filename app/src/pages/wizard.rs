@@ -188,6 +188,38 @@ fn headline(code: &str) -> &'static str {
 mod tests {
     use super::headline;
 
+    /// The server-rendered first step carries the DOM contract's ids, a password input and
+    /// the HTTPS default port as the placeholder.
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn first_step_renders_the_contract() {
+        use leptos::prelude::*;
+
+        let html = Owner::new().with(|| view! { <super::WizardPage /> }.to_html());
+        for id in [
+            "id=\"name\"",
+            "id=\"host\"",
+            "id=\"port\"",
+            "id=\"transport\"",
+            "id=\"tls\"",
+            "id=\"tls_verify\"",
+            "id=\"tls_fingerprint\"",
+            "id=\"username\"",
+            "id=\"password\"",
+            "id=\"wizard-test\"",
+        ] {
+            assert!(html.contains(id), "{id} missing");
+        }
+        assert!(html.contains("type=\"password\""));
+        assert!(html.contains("placeholder=\"443\""));
+        // Checked before hydration too (TLS and verification are on by default).
+        assert_eq!(html.matches(" checked").count(), 2);
+        assert!(
+            !html.contains("wizard-save"),
+            "save appears only after a test"
+        );
+    }
+
     #[test]
     fn headlines_name_the_router_failures() {
         assert_eq!(headline("router_auth"), "Wrong user name or password");

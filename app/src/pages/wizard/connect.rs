@@ -210,6 +210,7 @@ pub(super) fn ConnectStep(wizard: Wizard) -> impl IntoView {
                                 name="tls"
                                 class=CHECKBOX
                                 prop:checked=tls_on
+                                checked=tls_on
                                 on:change=move |ev| {
                                     let on = event_target_checked(&ev);
                                     form.update(|f| f.tls = on);
@@ -225,6 +226,7 @@ pub(super) fn ConnectStep(wizard: Wizard) -> impl IntoView {
                                 name="tls_verify"
                                 class=CHECKBOX
                                 prop:checked=move || form.with(|f| f.tls_verify)
+                                checked=move || form.with(|f| f.tls_verify)
                                 on:change=move |ev| {
                                     let on = event_target_checked(&ev);
                                     form.update(|f| f.tls_verify = on);
