@@ -36,7 +36,8 @@ pub fn Input(
                 type=kind
                 class=INPUT_CLASS
                 prop:value=move || value.get()
-                value=move || value.get()
+                // The attribute gives a no-JS form its value; never for a password.
+                value=move || (kind != "password").then(|| value.get())
                 placeholder=placeholder
                 required=required
                 aria-invalid=move || error.get().is_some().to_string()
