@@ -10,6 +10,7 @@ pub mod actions;
 pub mod alerts;
 pub mod body;
 pub mod csv;
+pub mod history;
 pub mod metrics;
 pub mod path;
 pub mod peers;
@@ -85,6 +86,9 @@ pub fn router_and_doc() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
         .routes(routes!(usage::summary))
         .routes(routes!(csv::peer_usage_csv))
         .routes(routes!(csv::summary_csv))
+        .routes(routes!(history::peer_resets))
+        .routes(routes!(history::peer_samples))
+        .routes(routes!(history::summary_daily))
         .routes(routes!(actions::list))
         .routes(routes!(alerts::list))
         .routes(routes!(settings::get, settings::put))
