@@ -172,6 +172,7 @@ pub async fn delete_router(id: i32) -> Result<(), UiError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

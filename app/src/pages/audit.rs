@@ -312,13 +312,14 @@ fn row(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     fn map(pairs: &[(&str, &str)]) -> ParamsMap {
         let mut map = ParamsMap::new();
         for (k, v) in pairs {
-            map.insert(*k, (*v).to_owned());
+            map.insert((*k).to_owned(), (*v).to_owned());
         }
         map
     }

@@ -461,13 +461,14 @@ mod enhance {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     fn query(pairs: &[(&str, &str)]) -> ParamsMap {
         let mut map = ParamsMap::new();
         for (k, v) in pairs {
-            map.insert(*k, (*v).to_owned());
+            map.insert((*k).to_owned(), (*v).to_owned());
         }
         map
     }
@@ -493,6 +494,86 @@ mod tests {
         assert!(initial_checked(&q, true, "reenable_at_reset", true));
         // Without an error the stored values stand, whatever the query says.
         assert_eq!(initial(&q, false, "reset_day", "1".to_owned()), "1");
+    }
+
+    /// The form as the server renders it for `url` (what a browser without JavaScript gets).
+    #[cfg(feature = "ssr")]
+    fn render(url: &str) -> String {
+        use chrono::TimeZone;
+        use leptos_router::components::Router;
+        use leptos_router::location::RequestUrl;
+
+        let at = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 10, 12, 0, 0)
+            .single()
+            .unwrap_or_default();
+        let current = SettingsInfo {
+            poll_interval_seconds: 30,
+            online_threshold_seconds: 15,
+            reset_day: 1,
+            timezone: "UTC".to_owned(),
+            default_quota_gb: None,
+            enforcement_mode: "monitor".to_owned(),
+            reenable_at_reset: true,
+            router_tls_verify: true,
+            raw_retention_days: 7,
+            webhook_url: None,
+            webhook_secret_set: true,
+            calendar_change_at: Some(at),
+            updated_at: at,
+        };
+        Owner::new().with(|| {
+            provide_context(RequestUrl::new(url));
+            view! {
+                <Router>
+                    <SettingsForm current />
+                </Router>
+            }
+            .to_html()
+        })
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn the_form_renders_the_contract_and_a_refusal_without_javascript() {
+        let html = render("/settings");
+        assert!(
+            html.contains(r#"id="settings-form" method="post" action="/settings""#),
+            "{html}"
+        );
+        for name in SETTINGS_FIELDS {
+            assert!(html.contains(&format!(r#"id="{name}""#)), "{name} missing");
+            assert!(
+                html.contains(&format!(r#"name="{name}""#)),
+                "{name} unnamed"
+            );
+            assert!(
+                html.contains(&format!(r#"id="{name}-error""#)),
+                "{name}-error missing"
+            );
+        }
+        for id in ["settings-save", "settings-error", "settings-pending"] {
+            assert!(html.contains(&format!(r#"id="{id}""#)), "{id} missing");
+        }
+        assert!(!html.contains("settings-saved"));
+        // Both boxes ticked, each after its hidden `false`.
+        assert_eq!(html.matches(r#"type="hidden""#).count(), 3);
+        let tls_verify_ticked = r#"id="router_tls_verify" name="router_tls_verify" type="checkbox" value="true" checked"#;
+        assert!(html.contains(tls_verify_ticked), "{html}");
+
+        let saved = render("/settings?saved=1");
+        assert!(saved.contains(r#"id="settings-saved""#));
+
+        let refused = render(
+            "/settings?error=invalid&field=reset_day&message=must%20be%201%E2%80%9328&reset_day=31&router_tls_verify=false",
+        );
+        assert!(refused.contains(r#"value="31""#), "typed value kept");
+        assert!(refused.contains("must be 1–28"), "{refused}");
+        assert!(
+            !refused.contains(tls_verify_ticked),
+            "the unticked box stays unticked"
+        );
+        assert!(!refused.contains("settings-saved"));
     }
 
     #[test]

@@ -404,6 +404,7 @@ fn RouterRow(router: RouterInfo, global_verify: bool, changed: Callback<()>) -> 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
