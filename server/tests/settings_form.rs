@@ -3,7 +3,8 @@
 //! every field and lands on `/settings?saved=1`; an unchecked checkbox (only its hidden
 //! `false` posted) turns the setting off; a bad value is refused naming the field, nothing is
 //! half-saved, and the way back carries the typed values but never the webhook secret; the
-//! secret is kept when left empty and removed only by its own checkbox.
+//! secret is kept when left empty and removed only by its own checkbox. The form-to-patch
+//! conversion is also tested on its own.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
@@ -13,12 +14,15 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use chrono::{TimeZone, Utc};
 use sea_orm::DatabaseConnection;
+use serde_json::json;
 use server::auth::sessions::{self, ClientInfo};
 use server::auth::{AuthState, users};
 use server::clock::{Clock, ManualClock};
 use server::db::settings;
 use server::db::testing::all_backends;
+use server::http::ApiError;
 use server::http::api::ApiState;
+use server::http::forms::{CLEAR_SECRET, error_location, settings_patch};
 use server::service::settings::get;
 use tower::ServiceExt as _;
 
@@ -250,4 +254,100 @@ async fn the_settings_form_saves_refuses_and_keeps_what_was_typed() {
 
         test_db.cleanup().await;
     }
+}
+
+// The form-to-patch conversion on its own (pure).
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+#[test]
+fn form_text_becomes_the_typed_patch() {
+    let patch = settings_patch(&pairs(&[
+        ("poll_interval_seconds", " 60 "),
+        ("reset_day", "15"),
+        ("timezone", "Europe/Berlin "),
+        ("default_quota_gb", ""),
+        ("enforcement_mode", "auto-disable"),
+        ("reenable_at_reset", "false"),
+        ("reenable_at_reset", "true"),
+        ("router_tls_verify", "false"),
+        ("webhook_url", ""),
+        ("webhook_secret", ""),
+    ]))
+    .unwrap();
+    assert_eq!(
+        patch,
+        json!({
+            "poll_interval_seconds": 60,
+            "reset_day": 15,
+            "timezone": "Europe/Berlin",
+            "default_quota_gb": null,
+            "enforcement_mode": "auto-disable",
+            "reenable_at_reset": true,
+            "router_tls_verify": false,
+            "webhook_url": null,
+        })
+    );
+}
+
+#[test]
+fn not_numbers_stay_text_for_the_service_to_refuse() {
+    let patch = settings_patch(&pairs(&[
+        ("reset_day", "soon"),
+        ("default_quota_gb", "5.5"),
+    ]))
+    .unwrap();
+    assert_eq!(
+        patch,
+        json!({"reset_day": "soon", "default_quota_gb": "5.5"})
+    );
+}
+
+#[test]
+fn the_secret_is_kept_replaced_or_cleared() {
+    let keep = settings_patch(&pairs(&[("webhook_secret", "")])).unwrap();
+    assert_eq!(keep, json!({}));
+    let replace = settings_patch(&pairs(&[("webhook_secret", " s3cret ")])).unwrap();
+    assert_eq!(replace, json!({"webhook_secret": " s3cret "}));
+    let clear = settings_patch(&pairs(&[
+        ("webhook_secret", ""),
+        (CLEAR_SECRET, "false"),
+        (CLEAR_SECRET, "true"),
+    ]))
+    .unwrap();
+    assert_eq!(clear, json!({"webhook_secret": null}));
+    let both =
+        settings_patch(&pairs(&[("webhook_secret", "x"), (CLEAR_SECRET, "true")])).unwrap_err();
+    assert_eq!(both.field.as_deref(), Some("webhook_secret"));
+}
+
+#[test]
+fn unknown_fields_are_named() {
+    let err = settings_patch(&pairs(&[("polling", "5")])).unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("polling"));
+}
+
+#[test]
+fn the_way_back_keeps_what_was_typed_but_never_the_secret() {
+    let err = ApiError::invalid("timezone", "\"Mars/Base\" is not an IANA timezone name");
+    let location = error_location(
+        &err,
+        &pairs(&[
+            ("timezone", "Mars/Base"),
+            ("webhook_secret", "hunter2"),
+            ("router_tls_verify", "false"),
+            ("router_tls_verify", "true"),
+            ("evil", "x"),
+        ]),
+    );
+    assert!(location.starts_with("/settings?error=invalid&message="));
+    assert!(location.contains("&field=timezone"));
+    assert!(location.contains("&timezone=Mars%2FBase"));
+    assert!(location.contains("&router_tls_verify=true"));
+    assert!(!location.contains("hunter2"));
+    assert!(!location.contains("evil"));
 }
