@@ -110,6 +110,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .merge(server::http::health::routes(db.clone()))
         .merge(server::auth::routes().with_state(auth.clone()))
         .merge(server::auth::pages::form_routes().with_state(auth))
+        // `POST /settings`: the Settings page's form, beside the page's own GET route.
+        .merge(server::http::forms::form_routes(api.clone()))
         .merge(server::http::api::routes(api))
         .layer(axum::middleware::from_fn(
             server::auth::refresh_session_cookie,
