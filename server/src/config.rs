@@ -283,6 +283,7 @@ mod tests {
             log_format: LogFormat::Text,
             cookie_secure: false,
             public_url: None,
+            demo: false,
         }
     }
 
