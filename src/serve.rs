@@ -12,13 +12,29 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use server::clock::{Clock, SystemClock};
-use server::config::Config;
+use server::config::{Config, DatabaseTarget};
 use server::state::AppState;
 use tower_http::trace::TraceLayer;
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    // SQLite: one instance per database file, held until this process exits (the OS drops
+    // the lock even on SIGKILL). Taken before the database is opened or migrated.
+    let _single_instance = match &config.database {
+        DatabaseTarget::Sqlite { path } => Some(lock_sqlite(path)?),
+        DatabaseTarget::Postgres { .. } => None,
+    };
+    // Names this process in the router leases (several replicas on one PostgreSQL).
+    let instance: Arc<str> = server::scheduler::lease::new_instance_id().into();
+    tracing::info!(instance = %instance, "wgmik instance starting");
     let db = server::db::connect(&config.database).await?;
     server::db::migrate(&db, &config.database).await?;
+    if matches!(config.database, DatabaseTarget::Sqlite { .. }) {
+        // The lock proves no other instance runs: leases a killed predecessor left behind
+        // would only hold back the first polls until they expire.
+        server::db::leases::clear_all(&db)
+            .await
+            .context("cannot clear stale router leases")?;
+    }
     // A master key that cannot open the stored router passwords stops start-up here, before
     // any job could use (or overwrite) them.
     server::service::secrets::startup(&db, &config.data_dir).await?;
@@ -53,6 +69,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         tokio::spawn(server::scheduler::poll::run(
             db.clone(),
             clock.clone(),
+            instance.clone(),
             jobs_shutdown.clone(),
         )),
         tokio::spawn(server::scheduler::retention::run(
@@ -145,6 +162,35 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     db.close().await.ok();
     tracing::info!("wgmik stopped");
     Ok(())
+}
+
+/// Takes the exclusive lock `wgmik.lock` next to the SQLite file `db_path` (in the data
+/// directory by default), or explains in one line why this instance cannot run.
+fn lock_sqlite(db_path: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let dir = db_path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or_else(|| std::path::Path::new("."));
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    let lock_path = dir.join("wgmik.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open the lock file {}", lock_path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another wgmik is already running on {}; SQLite supports one instance — \
+             use PostgreSQL for several",
+            db_path.display()
+        ),
+        Err(std::fs::TryLockError::Error(err)) => {
+            Err(err).with_context(|| format!("cannot lock {}", lock_path.display()))
+        }
+    }
 }
 
 /// Hands Leptos the CSP nonce that `security_headers` put in this response's header, so the

@@ -9,6 +9,7 @@ mod m20261130_000003_quotas;
 mod m20261130_000004_alerts;
 mod m20261130_000005_auth;
 mod m20261130_000006_poll_fillfactor;
+mod m20261130_000007_router_leases;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000004_alerts::Migration),
             Box::new(m20261130_000005_auth::Migration),
             Box::new(m20261130_000006_poll_fillfactor::Migration),
+            Box::new(m20261130_000007_router_leases::Migration),
         ]
     }
 }

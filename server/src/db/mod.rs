@@ -3,6 +3,7 @@
 
 mod batch;
 pub mod entities;
+pub mod leases;
 pub mod poll_commit;
 mod poll_rows;
 pub mod routers;
@@ -56,14 +57,39 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbEr
         })
 }
 
+/// Any fixed number: the PostgreSQL advisory lock that serialises migrations between
+/// replicas starting at once ("wgmik" in ASCII).
+const MIGRATION_LOCK: i64 = 0x0077_676d_696b;
+
 /// Applies every pending migration.
+///
+/// On PostgreSQL several replicas may start at the same moment; without a lock two of them
+/// would run the same migration and one would fail on "relation already exists". A session
+/// advisory lock, held by one pooled connection (kept out of the pool by an open
+/// transaction) while the migrator runs on the others, makes them take turns; it is released
+/// on that connection, or by PostgreSQL if this process dies.
 pub async fn migrate(db: &DatabaseConnection, target: &DatabaseTarget) -> Result<(), DbError> {
-    Migrator::up(db, None)
+    use sea_orm::TransactionTrait;
+    let failed = |err: DbErr| DbError::Migrate {
+        target: target.redacted(),
+        reason: plain_db_error(&err),
+    };
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Migrator::up(db, None).await.map_err(failed);
+    }
+    let holder = db.begin().await.map_err(failed)?;
+    holder
+        .execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
         .await
-        .map_err(|err| DbError::Migrate {
-            target: target.redacted(),
-            reason: plain_db_error(&err),
-        })
+        .map_err(failed)?;
+    let result = Migrator::up(db, None).await;
+    let unlocked = holder
+        .execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+        .await;
+    let _ = holder.rollback().await;
+    result.map_err(failed)?;
+    unlocked.map_err(failed)?;
+    Ok(())
 }
 
 /// True when the database answers a trivial query: what `/readyz` reports.

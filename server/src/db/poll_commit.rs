@@ -23,12 +23,14 @@ use sea_orm::{
 use super::DbError;
 use super::batch::Column;
 use super::entities::{peer, router_health};
+use super::leases;
 use super::poll_rows::{CounterRows, ResetRows, SampleRows, rollup};
 use crate::accounting::calendar::Calendar;
 use crate::accounting::cycle::ResetDay;
 use crate::accounting::delta::{Counters, Delta, Reboot, ResetCause, compute_delta};
 use crate::accounting::rollup::{Usage, aggregate_in};
 use crate::accounting::status::handshake_at;
+use crate::clock::{Clock as _, SystemClock};
 use crate::routeros::{SystemResource, WgPeer};
 
 /// Rows per multi-row statement: far below SQLite's and PostgreSQL's bind-parameter limits
@@ -91,6 +93,9 @@ pub enum CommitError {
     },
     #[error("cannot bucket poll instant {0}: {1}")]
     Bucket(DateTime<Utc>, String),
+    /// Another instance took this router's lease while the poll ran; nothing was committed.
+    #[error("router {router_id}: this instance no longer holds the router's lease; poll discarded")]
+    LeaseLost { router_id: i32 },
 }
 
 impl From<sea_orm::DbErr> for CommitError {
@@ -109,6 +114,20 @@ pub async fn commit_poll(
     reading: &PollReading,
     settings: RollupSettings,
     poll_duration: Duration,
+) -> Result<PollSummary, CommitError> {
+    commit_poll_fenced(db, router_id, reading, settings, poll_duration, None).await
+}
+
+/// [`commit_poll`], first checking inside the same transaction that this instance still
+/// holds the router's lease (see `db::leases`): when it does not, nothing is written and the
+/// result is [`CommitError::LeaseLost`].
+pub async fn commit_poll_fenced(
+    db: &DatabaseConnection,
+    router_id: i32,
+    reading: &PollReading,
+    settings: RollupSettings,
+    poll_duration: Duration,
+    fence: Option<leases::Fence<'_>>,
 ) -> Result<PollSummary, CommitError> {
     // SQLite has one writer: queue here, in FIFO order, rather than in SQLite's busy handler,
     // which sleeps (1, 2, 5 … 100 ms) between retries while holding a pooled connection, so
@@ -129,6 +148,14 @@ pub async fn commit_poll(
             ..TransactionOptions::default()
         })
         .await?;
+    // First statement of the transaction, so on PostgreSQL the lease row stays locked until
+    // COMMIT and no rival can take the lease between this check and the writes.
+    if let Some(fence) = fence
+        && !leases::fence(&txn, router_id, fence, SystemClock.now()).await?
+    {
+        txn.rollback().await?;
+        return Err(CommitError::LeaseLost { router_id });
+    }
     let summary = write_poll(&txn, router_id, reading, settings, poll_duration).await?;
     txn.commit().await?;
     Ok(summary)

@@ -7,6 +7,11 @@
 //! The webhook URL and secret are read from settings on every pass, so a change applies
 //! without a restart. Alerts are only ever sent signed: with a URL but no secret they wait
 //! (and back off, visibly) until a secret is set.
+//!
+//! Several instances may run this job on one database (SPEC §11): each alert is claimed with
+//! one conditional UPDATE (push its next attempt [`CLAIM`] into the future, only while it is
+//! still due) before it is sent, so only one instance sends it. An instance that dies while
+//! sending leaves the claim to lapse, and the alert is sent again after it: at least once.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,6 +41,8 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 const FIRST_BACKOFF_SECONDS: i64 = 30;
 const MAX_BACKOFF_SECONDS: i64 = 3600;
 const RUN_EVERY: Duration = Duration::from_secs(5);
+/// How long a claimed alert is left to its claimer: far more than one request ([`TIMEOUT`]).
+pub const CLAIM: TimeDelta = TimeDelta::seconds(120);
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -129,6 +136,10 @@ pub async fn deliver_due(
     };
     let target = Target::parse(&url);
     for alert in due {
+        if !claim(db, &alert, now).await? {
+            // Another instance took it since it was listed.
+            continue;
+        }
         let outcome = match (&target, &secret) {
             (Err(err), _) => Err(err.clone()),
             (Ok(_), Err(err)) => Err(err.clone()),
@@ -274,6 +285,24 @@ fn describe(err: &reqwest::Error, host: &str) -> String {
     } else {
         format!("sending to the webhook at {host} failed: {cause}")
     }
+}
+
+/// Claims `alert` for this pass: true when it was still pending and due and is now this
+/// instance's to send. Due-ness is the guard: the claim moves `next_attempt_at` past `now`,
+/// so a second claimer's UPDATE matches no row.
+async fn claim(
+    db: &DatabaseConnection,
+    alert: &alert::Model,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let done = alert::Entity::update_many()
+        .col_expr(alert::Column::NextAttemptAt, Expr::value(Some(now + CLAIM)))
+        .filter(alert::Column::Id.eq(alert.id))
+        .filter(alert::Column::Status.eq(AlertStatus::Pending.as_str()))
+        .filter(alert::Column::NextAttemptAt.lte(now))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
 }
 
 async fn mark_delivered(

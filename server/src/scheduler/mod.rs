@@ -2,6 +2,7 @@
 //! keeps going after an error, and stops when the shutdown signal flips.
 
 pub mod alerts;
+pub mod lease;
 pub mod poll;
 pub mod retention;
 

@@ -2,6 +2,12 @@
 //! task — so never two polls of one router at once — with a per-router timeout and
 //! exponential back-off while it fails (capped at 5 minutes). A task sleeps until its next
 //! slot after each poll, so a pause never turns into a burst of catch-up polls.
+//!
+//! With several instances on one database (SPEC §11) every instance runs a task per router,
+//! but a task polls only while its instance holds the router's lease (see `scheduler::lease`
+//! and `db::leases`); the others wait and take over when the lease expires. The commit is
+//! fenced by the lease, and enforcement and the cycle reset run after a commit in the same
+//! task, so they too happen on the holder only.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,9 +20,11 @@ use tokio::task::JoinHandle;
 use super::{Shutdown, sleep_or_shutdown};
 use crate::alerts;
 use crate::clock::Clock;
+use crate::clock::SystemClock;
 use crate::db::entities::{router, settings as settings_entity};
+use crate::db::leases::{self, Fence, LeaseState};
 use crate::db::poll_commit::{
-    CommitError, PollReading, PollSummary, RollupSettings, commit_poll, record_failure,
+    CommitError, PollReading, PollSummary, RollupSettings, commit_poll_fenced, record_failure,
 };
 use crate::db::{DbError, routers, settings};
 use crate::enforcement;
@@ -79,6 +87,26 @@ pub async fn poll_once(
     clock: &dyn Clock,
     timeout: Duration,
 ) -> Result<PollSummary, PollError> {
+    poll_once_fenced(
+        db, router_id, client, identity, settings, clock, timeout, None,
+    )
+    .await
+}
+
+/// [`poll_once`] under a lease: the commit is refused when `fence.holder` no longer holds the
+/// router's lease, and then nothing is recorded (no failure, no down alert): the router is
+/// another instance's now.
+#[allow(clippy::too_many_arguments)]
+pub async fn poll_once_fenced(
+    db: &DatabaseConnection,
+    router_id: i32,
+    client: &RouterClient,
+    identity: &str,
+    settings: RollupSettings,
+    clock: &dyn Clock,
+    timeout: Duration,
+    fence: Option<Fence<'_>>,
+) -> Result<PollSummary, PollError> {
     let started = Instant::now();
     let at = clock.now();
     let read = async {
@@ -94,13 +122,19 @@ pub async fn poll_once(
                 resource,
                 peers,
             };
-            commit_poll(db, router_id, &reading, settings, started.elapsed())
+            commit_poll_fenced(db, router_id, &reading, settings, started.elapsed(), fence)
                 .await
                 .map_err(PollError::from)
         }
         Ok(Err(err)) => Err(PollError::Router(err)),
         Err(_) => Err(PollError::Timeout(timeout)),
     };
+    if matches!(
+        outcome,
+        Err(PollError::Commit(CommitError::LeaseLost { .. }))
+    ) {
+        return outcome;
+    }
     let error = outcome.as_ref().err().map(ToString::to_string);
     if let Some(error) = &error {
         record_failure(db, router_id, at, started.elapsed(), error).await?;
@@ -114,8 +148,19 @@ pub async fn poll_once(
     outcome
 }
 
-/// Runs the poll job until shutdown: a supervisor that keeps one task per pollable router.
-pub async fn run(db: DatabaseConnection, clock: Arc<dyn Clock>, mut shutdown: Shutdown) {
+/// Runs the poll job until shutdown: a supervisor that keeps one task per pollable router,
+/// and the heartbeat of this instance's (`instance`) router leases, released at the end.
+pub async fn run(
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+    instance: Arc<str>,
+    mut shutdown: Shutdown,
+) {
+    let heartbeat = tokio::spawn(super::lease::heartbeat(
+        db.clone(),
+        instance.clone(),
+        shutdown.clone(),
+    ));
     let permits = Arc::new(Semaphore::new(MAX_CONCURRENT_POLLS));
     let mut tasks: HashMap<i32, JoinHandle<()>> = HashMap::new();
     loop {
@@ -135,6 +180,7 @@ pub async fn run(db: DatabaseConnection, clock: Arc<dyn Clock>, mut shutdown: Sh
                             db.clone(),
                             row.id,
                             clock.clone(),
+                            instance.clone(),
                             permits.clone(),
                             shutdown.clone(),
                         ))
@@ -151,22 +197,98 @@ pub async fn run(db: DatabaseConnection, clock: Arc<dyn Clock>, mut shutdown: Sh
         // Tasks see the same shutdown signal; wait so no transaction is cut mid-way.
         let _ = task.await;
     }
+    let _ = heartbeat.await;
+    // Only now, with no poll left in flight: a rival may take the routers at once.
+    super::lease::release(&db, &instance).await;
+}
+
+/// What a router task does this round, given the router's lease.
+enum Turn {
+    /// The lease is ours: poll.
+    Poll,
+    /// Another instance holds it: look again after this long.
+    Wait(Duration),
+    /// The router is gone.
+    Stop,
+}
+
+/// Takes or renews `router_id`'s lease, logging hand-overs; `held` tracks what this task
+/// believed last round.
+async fn take_turn(
+    db: &DatabaseConnection,
+    router_id: i32,
+    instance: &str,
+    interval: Duration,
+    held: &mut bool,
+) -> Turn {
+    let now = SystemClock.now();
+    match leases::acquire(db, router_id, instance, now, super::lease::ttl(interval)).await {
+        Ok(LeaseState::Ours { .. }) => {
+            if !*held {
+                tracing::info!(router_id, instance, "took the router's lease: polling it");
+                *held = true;
+            }
+            Turn::Poll
+        }
+        Ok(LeaseState::Held { holder, expires_at }) => {
+            if *held {
+                tracing::warn!(
+                    router_id,
+                    holder,
+                    "another instance took the router's lease"
+                );
+                *held = false;
+            }
+            // Look again just after it would expire (a live holder will have renewed it),
+            // and never later than the recheck period, so a released lease is taken soon.
+            let until_expiry = (expires_at - now)
+                .to_std()
+                .unwrap_or_default()
+                .saturating_add(Duration::from_millis(50));
+            Turn::Wait(until_expiry.min(super::lease::recheck_every(interval)))
+        }
+        Ok(LeaseState::Gone) => Turn::Stop,
+        Err(err) => {
+            tracing::warn!(router_id, error = %err, "cannot take the router's lease");
+            *held = false;
+            Turn::Wait(super::lease::recheck_every(interval))
+        }
+    }
 }
 
 async fn router_task(
     db: DatabaseConnection,
     router_id: i32,
     clock: Arc<dyn Clock>,
+    instance: Arc<str>,
     permits: Arc<Semaphore>,
     mut shutdown: Shutdown,
 ) {
     let mut client: Option<(chrono::DateTime<chrono::Utc>, RouterClient, String)> = None;
     let mut failures: u32 = 0;
+    let mut held = false;
     loop {
         let cycle_start = Instant::now();
         let (interval, cycle_boundary, result) = match load(&db, router_id).await {
             Ok(Some((row, settings_row))) => {
                 let interval = poll_interval(&settings_row);
+                match take_turn(&db, router_id, &instance, interval, &mut held).await {
+                    Turn::Poll => {}
+                    Turn::Wait(delay) => {
+                        // Whoever polls next starts from a fresh session.
+                        client = None;
+                        failures = 0;
+                        if !sleep_or_shutdown(delay, &mut shutdown).await {
+                            return;
+                        }
+                        continue;
+                    }
+                    Turn::Stop => return,
+                }
+                let fence = Fence {
+                    holder: &instance,
+                    ttl: super::lease::ttl(interval),
+                };
                 let result = async {
                     let rollup = rollup_settings(&settings_row)?;
                     let _permit = permits.acquire().await.map_err(|_| {
@@ -190,7 +312,7 @@ async fn router_task(
                     let Some((_, active, identity)) = client.as_ref() else {
                         return Err(PollError::Setting("no client".to_owned()));
                     };
-                    let summary = poll_once(
+                    let summary = poll_once_fenced(
                         &db,
                         router_id,
                         active,
@@ -198,6 +320,7 @@ async fn router_task(
                         rollup,
                         clock.as_ref(),
                         ROUTER_TIMEOUT,
+                        Some(fence),
                     )
                     .await?;
                     // Enforcement acts on what this poll just committed; its failures are
@@ -232,6 +355,13 @@ async fn router_task(
                 failures = 0;
                 tracing::debug!(router_id, ?summary, "poll committed");
                 interval.saturating_sub(cycle_start.elapsed())
+            }
+            Err(PollError::Commit(err @ CommitError::LeaseLost { .. })) => {
+                // Not a router failure: no back-off; the next round finds the new holder.
+                tracing::warn!(router_id, error = %err, "poll not committed");
+                held = false;
+                client = None;
+                Duration::ZERO
             }
             Err(err) => {
                 failures = failures.saturating_add(1);
