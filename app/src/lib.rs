@@ -2,6 +2,10 @@
 //! browser. Server functions in `api` are thin: they take the server state from context and
 //! call the `server` crate, which never reaches the wasm build.
 
+// The wizard's nested views make deep types; the release wasm build needs more than the default
+// 128 levels to compute their layout.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod error;
