@@ -280,8 +280,21 @@ try {
         const res = await shot.goto(base + path);
         assert(res.status() === 200, `${path}: ${res.status()}`);
         await shot.waitForTimeout(500);
-        const overflow = await shot.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-        assert(overflow <= 1, `${path} is ${overflow}px wider than the ${label} viewport`);
+        const overflow = await shot.evaluate(() => {
+          const width = window.innerWidth;
+          const extra = document.documentElement.scrollWidth - width;
+          // Name the outermost elements that stick out, to say what to fix.
+          const culprits = [...document.querySelectorAll("body *")]
+            .filter((el) => el.getBoundingClientRect().right > width + 1)
+            .filter((el) => !el.parentElement || el.parentElement.getBoundingClientRect().right <= width + 1)
+            .slice(0, 5)
+            .map((el) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}.${[...el.classList].slice(0, 4).join(".")}`);
+          return { extra, culprits };
+        });
+        assert(
+          overflow.extra <= 1,
+          `${path} is ${overflow.extra}px wider than the ${label} viewport: ${overflow.culprits.join(", ")}`,
+        );
         await shot.screenshot({ path: join(output, `${name}-${label}.png`), fullPage: true });
       }
       assert(errors.length === 0, `browser errors: ${errors.join(" | ")}`);

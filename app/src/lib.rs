@@ -16,7 +16,7 @@ pub mod types;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The HTML document around every page. ECharts loads before the hydration scripts so chart
 /// effects find it (TOOLCHAIN.md); it is served from our own site, never a CDN.
@@ -54,8 +54,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::dashboard::DashboardPage />
                     <Route path=path!("/peers/:id") view=pages::peer::PeerPage />
                     <Route path=path!("/wizard") view=pages::wizard::WizardPage />
-                    <Route path=path!("/settings") view=pages::settings::SettingsPage />
-                    <Route path=path!("/audit") view=pages::audit::AuditPage />
+                    // Whole HTML before the first byte (not streamed out of order): with
+                    // JavaScript off, streamed content would stay hidden behind its fallback,
+                    // and these two pages must work without it.
+                    <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view=pages::audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/system") view=pages::home::HomePage />
                 </ParentRoute>
             </Routes>

@@ -49,8 +49,8 @@ fn draw(id: &str, unit: &str, points: &[(String, f64)]) {
                 .data(values)
                 .item_style(charming::element::ItemStyle::new().color("#374151")),
         );
-    // Width 0 lets the renderer take the container's size.
-    if let Err(err) = WasmRenderer::new(640, 256).render(id, &chart) {
+    // No fixed size: the renderer takes the container's, so the chart fits a phone.
+    if let Err(err) = WasmRenderer::new_opt(None, None).render(id, &chart) {
         leptos::logging::warn!("chart {id}: {err:?}");
     }
 }
