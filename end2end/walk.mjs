@@ -206,6 +206,25 @@ try {
     await page.fill("#peer-search", "");
   });
 
+  await check("the dashboard refreshes while open, keeping the search text and the page", async () => {
+    await page.goto(base + "/");
+    await page.locator("#peer-table [data-peer-id]").first().waitFor({ timeout: 10_000 });
+    await page.evaluate(() => {
+      window.__notReloaded = true;
+    });
+    await page.fill("#peer-search", "wg");
+    const before = await page.getAttribute("#cycle-total-download", "data-bytes");
+    await sim.advance(600);
+    await waitFor(
+      async () => (await page.getAttribute("#cycle-total-download", "data-bytes")) !== before,
+      40_000,
+      "the totals to refresh",
+    );
+    assert(await page.evaluate(() => window.__notReloaded === true), "the page was reloaded");
+    assert((await page.inputValue("#peer-search")) === "wg", "the search text was lost");
+    await page.fill("#peer-search", "");
+  });
+
   await check("peer detail: disable, then enable, and the simulator follows", async () => {
     const summary = await apiGet(page, "/api/summary/month?per_page=1000");
     const target = summary.peers.find((p) => p.router_id === summary.peers[0].router_id);
