@@ -81,7 +81,7 @@ pub fn PeerPage() -> impl IntoView {
                 })}
             </Transition>
             {move || peer_id.get().map(|id| view! { <quota::QuotaCard peer_id=id tick=tick on_saved=refresh_now /> })}
-            <div class="grid gap-6 lg:grid-cols-2">
+            <div class="grid grid-cols-1 gap-6 lg:grid-cols-2">
                 <Card>
                     <h2 class="text-base font-semibold text-gray-900">"Daily, this cycle"</h2>
                     <UsageChart id="daily-chart" label="This peer's download and upload per day of this cycle" data=daily />

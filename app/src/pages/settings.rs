@@ -228,7 +228,7 @@ fn SettingsForm(current: SettingsInfo) -> impl IntoView {
         <Card>
             <form id="settings-form" method="post" action="/settings" class="space-y-6" on:submit=on_submit>
                 <PendingCalendar shown />
-                <fieldset class="grid gap-4 sm:grid-cols-2">
+                <fieldset class="grid grid-cols-1 gap-4 sm:grid-cols-2">
                     <legend class="mb-2 text-base font-semibold text-gray-900">"Polling"</legend>
                     <Input
                         name="poll_interval_seconds"
@@ -262,7 +262,7 @@ fn SettingsForm(current: SettingsInfo) -> impl IntoView {
                         error=field_error("router_tls_verify")
                     />
                 </fieldset>
-                <fieldset class="grid gap-4 sm:grid-cols-2">
+                <fieldset class="grid grid-cols-1 gap-4 sm:grid-cols-2">
                     <legend class="mb-2 text-base font-semibold text-gray-900">"Billing cycle"</legend>
                     <Input
                         name="reset_day"
@@ -296,7 +296,7 @@ fn SettingsForm(current: SettingsInfo) -> impl IntoView {
                         </p>
                     </div>
                 </fieldset>
-                <fieldset class="grid gap-4 sm:grid-cols-2">
+                <fieldset class="grid grid-cols-1 gap-4 sm:grid-cols-2">
                     <legend class="mb-2 text-base font-semibold text-gray-900">"Quotas and enforcement"</legend>
                     <Input
                         name="default_quota_gb"
@@ -334,7 +334,7 @@ fn SettingsForm(current: SettingsInfo) -> impl IntoView {
                         error=field_error("reenable_at_reset")
                     />
                 </fieldset>
-                <fieldset class="grid gap-4 sm:grid-cols-2">
+                <fieldset class="grid grid-cols-1 gap-4 sm:grid-cols-2">
                     <legend class="mb-2 text-base font-semibold text-gray-900">"Alerts"</legend>
                     <Input
                         name="webhook_url"

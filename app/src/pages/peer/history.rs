@@ -94,7 +94,7 @@ pub fn PeerHistory(data: PeerOverview, now: RwSignal<DateTime<Utc>>) -> impl Int
     let no_resets = data.resets.is_empty();
     let no_actions = data.actions.is_empty();
     view! {
-        <div class="grid gap-6 lg:grid-cols-2">
+        <div class="grid grid-cols-1 gap-6 lg:grid-cols-2">
             <Card>
                 <h2 class="text-base font-semibold text-gray-900">"Counter resets"</h2>
                 <p class="text-sm text-gray-500">"When the router's counters went down; the bytes counted since are kept."</p>
