@@ -5,42 +5,53 @@
 # (server response of GET /, time to interactive and search latency in headless Chromium,
 # wasm + JS size), which prints a table and a JSON line.
 #
-#   scripts/ui-bench.sh [--reseed] [-- extra ui-bench.mjs flags, e.g. --loads 5 --searches 10]
+#   scripts/ui-bench.sh [--reseed] [--postgres URL] [-- ui-bench.mjs flags, e.g. --loads 5]
 #
 # WGMIK_BIN / WGMIK_SITE pick the binary and site (default target/release/wgmik, target/site);
-# UI_BENCH_DATA the data directory (default /tmp/ui-bench-data). The binary and site are
+# UI_BENCH_DATA the data directory (default /tmp/ui-bench-data, or /tmp/ui-bench-data-pg with
+# --postgres, whose database is dropped and created again when seeding). The binary and site are
 # measured as they are: build them first (scripts/build.sh or cargo leptos build --release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=${WGMIK_BIN:-target/release/wgmik}
 SITE=${WGMIK_SITE:-target/site}
-DATA=${UI_BENCH_DATA:-/tmp/ui-bench-data}
+DATA=${UI_BENCH_DATA:-}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target/bench}
 
 reseed=false
+postgres=""
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --reseed) reseed=true ;;
+    --postgres) postgres=$2; shift ;;
     --) shift; extra=("$@"); break ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
 done
 
+[ -n "$DATA" ] || DATA=/tmp/ui-bench-data${postgres:+-pg}
 [ -x "$BIN" ] || { echo "no binary at $BIN (build it first)" >&2; exit 1; }
 [ -d "$SITE/pkg" ] || { echo "no site at $SITE/pkg (build it first)" >&2; exit 1; }
 
 if $reseed || [ ! -f "$DATA/seed.json" ]; then
   cargo build --release -p server --example ui_seed
   rm -rf "$DATA"
-  "$CARGO_TARGET_DIR/release/examples/ui_seed" --data-dir "$DATA" | tail -n 1 > "$DATA.seed.json"
+  seed_args=(--data-dir "$DATA")
+  if [ -n "$postgres" ]; then
+    db=${postgres##*/}
+    db=${db%%\?*}
+    psql -q "${postgres%/*}/postgres" -c "DROP DATABASE IF EXISTS \"$db\"" -c "CREATE DATABASE \"$db\""
+    seed_args+=(--postgres "$postgres")
+  fi
+  "$CARGO_TARGET_DIR/release/examples/ui_seed" "${seed_args[@]}" | tail -n 1 > "$DATA.seed.json"
   mv "$DATA.seed.json" "$DATA/seed.json"
 fi
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-DATABASE_URL="" RUST_LOG=warn "$BIN" serve --bind "127.0.0.1:$port" --data-dir "$DATA" \
+DATABASE_URL="$postgres" RUST_LOG=warn "$BIN" serve --bind "127.0.0.1:$port" --data-dir "$DATA" \
   --site-root "$SITE" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
@@ -49,7 +60,7 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 
-echo "machine: $(nproc) cores, $(uptime | sed 's/.*load average/load average/')"
+echo "database: ${postgres:+postgres}${postgres:-sqlite}; machine: $(nproc) cores, $(uptime | sed 's/.*load average/load average/')"
 node end2end/ui-bench.mjs --base "http://127.0.0.1:$port" --seed "$DATA/seed.json" \
   --site "$SITE" "${extra[@]}"
 echo "after: $(uptime | sed 's/.*load average/load average/')"
