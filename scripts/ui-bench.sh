@@ -60,7 +60,7 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 
-echo "database: ${postgres:+postgres}${postgres:-sqlite}; machine: $(nproc) cores, $(uptime | sed 's/.*load average/load average/')"
+echo "database: $( [ -n "$postgres" ] && echo postgres || echo sqlite ); machine: $(nproc) cores, $(uptime | sed 's/.*load average/load average/')"
 node end2end/ui-bench.mjs --base "http://127.0.0.1:$port" --seed "$DATA/seed.json" \
   --site "$SITE" "${extra[@]}"
 echo "after: $(uptime | sed 's/.*load average/load average/')"
