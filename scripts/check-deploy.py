@@ -74,6 +74,7 @@ for path in list((root / "server/src").rglob("*.rs")) + list((root / "src").rglo
     code_vars |= set(re.findall(r'default_value = "(WGMIK_[A-Z0-9_]+)"', text))  # --password-env
 code_vars |= {"RUST_LOG", "WGMIK_TEST_POSTGRES_URL"}  # read by tracing's EnvFilter / the tests
 code_vars.discard("CI")  # the test harness's own switch, not wgmik configuration
+code_vars.discard("HOSTNAME")  # set by the system; names the instance in router leases
 documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", read(".env.example"), re.M))
 compose_only = {"WGMIK_PORT"}
 for var in sorted(code_vars - documented):
