@@ -55,7 +55,11 @@ async function connect(page, { transport, port, tls, verify, fingerprint = "", p
 }
 
 async function expectWizardError(page, code) {
+  // The server function answers with the API's status for a router failure (502), not 500.
+  const answer = page.waitForResponse((res) => res.request().method() === "POST" && res.url().includes("/api/"));
   await page.click("#wizard-test");
+  const status = (await answer).status();
+  assert(status === 502, `the ${code} answer has HTTP status ${status}, not 502`);
   const error = page.locator(`#wizard-error[data-code="${code}"]`);
   await error.waitFor({ timeout: 20_000 });
   const words = (await error.textContent()).trim();

@@ -52,10 +52,25 @@ impl FromServerFnError for UiError {
 #[cfg(feature = "ssr")]
 impl From<server::http::ApiError> for UiError {
     fn from(err: server::http::ApiError) -> Self {
+        answer_with_status(err.status);
         Self {
             code: err.code.to_owned(),
             message: err.message,
             field: err.field,
         }
+    }
+}
+
+/// Gives a server function's HTTP answer the API's status (400, 401, 404, 502 …) instead of
+/// Leptos's blanket 500, so logs and clients see what happened. Only when this request *is* a
+/// server-function call (`/api/…`): while a page renders on the server, its server functions
+/// run in the page's request, and a failed read must not change the page's own status.
+#[cfg(feature = "ssr")]
+fn answer_with_status(status: http::StatusCode) {
+    use leptos::prelude::use_context;
+    let is_server_fn_call = use_context::<http::request::Parts>()
+        .is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+    if is_server_fn_call && let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
     }
 }
