@@ -536,17 +536,23 @@ async fn two_instances_share_the_routers_and_take_over_when_one_dies() {
             .contains(&router)
             .then(|| polls.iter().find(|t| **t > handover).copied())
             .flatten();
-        for pair in polls.windows(2) {
-            let gap = (pair[1] - pair[0]).to_std().unwrap();
-            if Some(pair[1]) == first_after_handover {
-                continue;
-            }
-            assert!(
-                gap >= Duration::from_secs(2),
-                "router {router}: polls {gap:?} apart at {}: two pollers",
-                pair[1]
-            );
-        }
+        // Two instances polling one router side by side would show as gaps well under the
+        // interval again and again (and as too many polls, checked below). One short gap is
+        // allowed: on a loaded machine a heartbeat can come late, the lease lapses, and the
+        // other instance takes it and polls at once — one poller after the other, each commit
+        // fenced by the lease (seen once in CI: 0.6 s).
+        let short: Vec<String> = polls
+            .windows(2)
+            .filter(|pair| Some(pair[1]) != first_after_handover)
+            .filter_map(|pair| {
+                let gap = (pair[1] - pair[0]).to_std().unwrap();
+                (gap < Duration::from_secs(2)).then(|| format!("{gap:?} at {}", pair[1]))
+            })
+            .collect();
+        assert!(
+            short.len() <= 1,
+            "router {router}: polls too close together, two pollers: {short:?}"
+        );
         let most = total_runtime.as_secs() / INTERVAL.as_secs() + 4;
         assert!(
             (polls.len() as u64) <= most,
