@@ -9,6 +9,30 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wgmik");
 
+/// A spawned `wgmik`, killed when the test ends — also when an assertion fails first, so a
+/// failed test leaves no server (or demo simulator) running.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl std::ops::Deref for Reaped {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Reaped {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
 fn data_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("wgmik-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -117,15 +141,17 @@ fn serves_probes_and_stops_on_sigterm() {
         .unwrap()
         .port();
     let dir = data_dir("serve");
-    let mut child = Command::new(BIN)
-        .args(["--bind", &format!("127.0.0.1:{port}")])
-        .args(["--data-dir", dir.to_str().unwrap()])
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = Reaped(
+        Command::new(BIN)
+            .args(["--bind", &format!("127.0.0.1:{port}")])
+            .args(["--data-dir", dir.to_str().unwrap()])
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
 
     let deadline = Instant::now() + Duration::from_secs(30);
     let health = loop {
@@ -221,13 +247,15 @@ fn healthcheck_answers_for_a_running_server_and_fails_plainly_without_one() {
     assert_one_line_failure(&out, "nothing answers");
 
     let dir = data_dir("healthcheck");
-    let mut child = Command::new(BIN)
-        .args(["--bind", &format!("0.0.0.0:{port}")])
-        .args(["--data-dir", dir.to_str().unwrap()])
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "off")
-        .spawn()
-        .unwrap();
+    let mut child = Reaped(
+        Command::new(BIN)
+            .args(["--bind", &format!("0.0.0.0:{port}")])
+            .args(["--data-dir", dir.to_str().unwrap()])
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "off")
+            .spawn()
+            .unwrap(),
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     while get(port, "/healthz").is_none() {
         assert!(Instant::now() < deadline, "server did not come up");
@@ -251,16 +279,18 @@ fn healthcheck_answers_for_a_running_server_and_fails_plainly_without_one() {
 fn demo_serves_moving_counters_within_three_poll_intervals() {
     let port = free_port();
     let dir = data_dir("demo");
-    let mut child = Command::new(BIN)
-        .args(["demo", "--bind", &format!("0.0.0.0:{port}")])
-        .args(["--data-dir", dir.to_str().unwrap()])
-        .env_remove("DATABASE_URL")
-        .env_remove("WGMIK_MASTER_KEY")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = Reaped(
+        Command::new(BIN)
+            .args(["demo", "--bind", &format!("0.0.0.0:{port}")])
+            .args(["--data-dir", dir.to_str().unwrap()])
+            .env_remove("DATABASE_URL")
+            .env_remove("WGMIK_MASTER_KEY")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let stdout = child.stdout.take().unwrap();
     let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
