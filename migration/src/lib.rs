@@ -10,6 +10,7 @@ mod m20261130_000004_alerts;
 mod m20261130_000005_auth;
 mod m20261130_000006_poll_fillfactor;
 mod m20261130_000007_router_leases;
+mod m20261130_000008_usage_daily_day;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_auth::Migration),
             Box::new(m20261130_000006_poll_fillfactor::Migration),
             Box::new(m20261130_000007_router_leases::Migration),
+            Box::new(m20261130_000008_usage_daily_day::Migration),
         ]
     }
 }

@@ -423,13 +423,16 @@ async fn main() {
 
     // Daily and monthly from the hourly rows: the configured timezone is UTC and the cycle
     // resets on the 1st, so a local day is the hour's date and a cycle is a calendar month.
+    // In day order, as the polls write them (a day's first poll inserts every peer's row), so
+    // the table's layout is the one a real database has.
     let day = d.date_of("hour_start");
     exec(
         &db,
         "usage_daily",
         &format!(
             "INSERT INTO usage_daily (peer_id, day, rx, tx)
-             SELECT peer_id, {day}, SUM(rx), SUM(tx) FROM usage_hourly GROUP BY peer_id, {day};"
+             SELECT peer_id, {day} AS d, SUM(rx), SUM(tx) FROM usage_hourly
+             GROUP BY peer_id, {day} ORDER BY d, peer_id;"
         ),
     )
     .await;

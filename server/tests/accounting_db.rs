@@ -16,7 +16,8 @@ use server::db::routers::{NewRouter, create, import_peers};
 use server::db::testing::all_backends;
 use server::db::usage::{Window, peer_usage};
 use server::routeros::{SystemResource, Transport, WgPeer};
-use server::service::peers::{PeerFilter, PeerSort, sort, views};
+use server::service::peer_list::{PeerSort, sort};
+use server::service::peers::{PeerFilter, views};
 
 fn wg(id: &str, key: &str, rx: u64, tx: u64, handshake_age: Option<u64>) -> WgPeer {
     WgPeer {

@@ -155,6 +155,24 @@ fn plain_db_error(err: &DbErr) -> String {
     text.lines().next().unwrap_or_default().to_owned()
 }
 
+/// Begins a read-only transaction that sees one consistent instant of the database, so a
+/// list's count, totals and page agree although a poll commits meanwhile. PostgreSQL:
+/// `REPEATABLE READ, READ ONLY` (one snapshot for the whole transaction). SQLite: a deferred
+/// `BEGIN`, whose first read fixes the snapshot in WAL mode (SQLite has no isolation levels
+/// to set). End it with `commit` (nothing to write) or let it drop.
+pub async fn read_snapshot(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{AccessMode, IsolationLevel, TransactionOptions, TransactionTrait};
+    let options = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => TransactionOptions {
+            isolation_level: Some(IsolationLevel::RepeatableRead),
+            access_mode: Some(AccessMode::ReadOnly),
+            ..TransactionOptions::default()
+        },
+        _ => TransactionOptions::default(),
+    };
+    db.begin_with_options(options).await
+}
+
 /// Begins a transaction that will write. On SQLite it takes the write lock at `BEGIN`
 /// (IMMEDIATE): a deferred transaction that reads first and writes later cannot wait for the
 /// lock when it upgrades — in WAL mode the upgrade fails at once with "database is locked" if

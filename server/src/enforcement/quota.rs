@@ -103,10 +103,16 @@ impl Quota {
         let Some(row) = row else {
             return Self::DEFAULT;
         };
+        Self::from_parts(&row.mode, row.limit_bytes, &row.direction)
+    }
+
+    /// A quota from a `quotas` row's columns (an unknown mode or direction reads as the
+    /// default: counted over total bytes).
+    pub fn from_parts(mode: &str, limit_bytes: Option<i64>, direction: &str) -> Quota {
         Quota {
-            mode: QuotaMode::parse(&row.mode).unwrap_or(QuotaMode::Default),
-            limit_bytes: row.limit_bytes.and_then(|b| u64::try_from(b).ok()),
-            direction: Direction::parse(&row.direction).unwrap_or(Direction::Total),
+            mode: QuotaMode::parse(mode).unwrap_or(QuotaMode::Default),
+            limit_bytes: limit_bytes.and_then(|b| u64::try_from(b).ok()),
+            direction: Direction::parse(direction).unwrap_or(Direction::Total),
         }
     }
 

@@ -131,32 +131,17 @@ pub async fn views<C: ConnectionTrait>(
         .into_iter()
         .map(|q| (q.peer_id, q))
         .collect();
-    let health: HashMap<i32, Option<DateTime<Utc>>> = router_health::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|h| (h.router_id, h.last_success_at))
-        .collect();
-    let poll_interval = Duration::from_secs(
-        u64::try_from(settings.poll_interval_seconds)
-            .unwrap_or(30)
-            .max(5),
-    );
-    let online_threshold =
-        Duration::from_secs(u64::try_from(settings.online_threshold_seconds).unwrap_or(15));
+    let status_ctx = StatusContext::load(db, settings, now).await?;
 
     Ok(peers
         .into_iter()
         .map(|p| {
             let counter = counters.get(&p.id);
-            let status = evaluate(&StatusInput {
-                last_poll_at: health.get(&p.router_id).copied().flatten(),
-                now,
-                poll_interval,
-                online_threshold,
-                last_handshake_at: counter.and_then(|c| c.last_handshake_at),
-                last_rx_moved_at: counter.and_then(|c| c.last_rx_moved_at),
-            });
+            let status = status_ctx.evaluate(
+                p.router_id,
+                counter.and_then(|c| c.last_handshake_at),
+                counter.and_then(|c| c.last_rx_moved_at),
+            );
             let (cycle_rx, cycle_tx) = usage.get(&p.id).copied().unwrap_or((0, 0));
             let quota = quota_view(
                 Quota::from_row(quotas.get(&p.id)),
@@ -167,6 +152,58 @@ pub async fn views<C: ConnectionTrait>(
             view(p, status, counter, cycle_rx, cycle_tx, quota)
         })
         .collect())
+}
+
+/// What a peer's status depends on besides its own counters: each router's last successful
+/// poll, the interval and threshold settings, and the instant of evaluation.
+pub(crate) struct StatusContext {
+    last_poll: HashMap<i32, Option<DateTime<Utc>>>,
+    now: DateTime<Utc>,
+    poll_interval: Duration,
+    online_threshold: Duration,
+}
+
+impl StatusContext {
+    pub(crate) async fn load<C: ConnectionTrait>(
+        db: &C,
+        settings: &settings_entity::Model,
+        now: DateTime<Utc>,
+    ) -> Result<Self, DbError> {
+        let last_poll = router_health::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|h| (h.router_id, h.last_success_at))
+            .collect();
+        Ok(Self {
+            last_poll,
+            now,
+            poll_interval: Duration::from_secs(
+                u64::try_from(settings.poll_interval_seconds)
+                    .unwrap_or(30)
+                    .max(5),
+            ),
+            online_threshold: Duration::from_secs(
+                u64::try_from(settings.online_threshold_seconds).unwrap_or(15),
+            ),
+        })
+    }
+
+    pub(crate) fn evaluate(
+        &self,
+        router_id: i32,
+        last_handshake_at: Option<DateTime<Utc>>,
+        last_rx_moved_at: Option<DateTime<Utc>>,
+    ) -> PeerStatus {
+        evaluate(&StatusInput {
+            last_poll_at: self.last_poll.get(&router_id).copied().flatten(),
+            now: self.now,
+            poll_interval: self.poll_interval,
+            online_threshold: self.online_threshold,
+            last_handshake_at,
+            last_rx_moved_at,
+        })
+    }
 }
 
 fn view(
@@ -230,99 +267,4 @@ pub fn quota_view(
 
 fn bytes(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
-}
-
-/// How a peer list is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum PeerSort {
-    #[default]
-    Id,
-    Name,
-    /// Cycle bytes, both directions.
-    Total,
-    /// Cycle bytes the peer downloaded (router tx).
-    Download,
-    /// Cycle bytes the peer uploaded (router rx).
-    Upload,
-    LastSeen,
-    /// Share of the quota used.
-    Quota,
-    Status,
-}
-
-impl PeerSort {
-    pub fn parse(text: &str) -> Option<Self> {
-        Some(match text {
-            "id" => Self::Id,
-            "name" => Self::Name,
-            "total" => Self::Total,
-            "download" => Self::Download,
-            "upload" => Self::Upload,
-            "last_seen" => Self::LastSeen,
-            "quota" => Self::Quota,
-            "status" => Self::Status,
-            _ => return None,
-        })
-    }
-}
-
-/// Sorts views in place; ties broken by id so pages are stable.
-pub fn sort(rows: &mut [PeerView], key: PeerSort, descending: bool) {
-    rows.sort_by(|a, b| {
-        let order = match key {
-            PeerSort::Id => a.id.cmp(&b.id),
-            PeerSort::Name => a
-                .name
-                .as_deref()
-                .unwrap_or("")
-                .to_lowercase()
-                .cmp(&b.name.as_deref().unwrap_or("").to_lowercase()),
-            PeerSort::Total => (u128::from(a.cycle_rx) + u128::from(a.cycle_tx))
-                .cmp(&(u128::from(b.cycle_rx) + u128::from(b.cycle_tx))),
-            PeerSort::Download => a.cycle_tx.cmp(&b.cycle_tx),
-            PeerSort::Upload => a.cycle_rx.cmp(&b.cycle_rx),
-            PeerSort::LastSeen => a.last_seen_at.cmp(&b.last_seen_at),
-            PeerSort::Quota => a
-                .quota
-                .percent
-                .unwrap_or(-1.0)
-                .total_cmp(&b.quota.percent.unwrap_or(-1.0)),
-            PeerSort::Status => status_rank(a.status).cmp(&status_rank(b.status)),
-        }
-        .then_with(|| a.id.cmp(&b.id));
-        if descending { order.reverse() } else { order }
-    });
-}
-
-fn status_rank(status: Status) -> u8 {
-    match status {
-        Status::Online => 0,
-        Status::Offline => 1,
-        Status::Unknown => 2,
-        Status::Never => 3,
-    }
-}
-
-/// Keeps the views whose name, comment, public key, interface or allowed address contains
-/// `needle` (case-insensitive).
-pub fn search(rows: Vec<PeerView>, needle: &str) -> Vec<PeerView> {
-    let needle = needle.trim().to_lowercase();
-    if needle.is_empty() {
-        return rows;
-    }
-    rows.into_iter()
-        .filter(|p| {
-            [
-                p.name.as_deref(),
-                p.comment.as_deref(),
-                Some(p.public_key.as_str()),
-                Some(p.interface.as_str()),
-                p.allowed_address.as_deref(),
-            ]
-            .into_iter()
-            .flatten()
-            .any(|field| field.to_lowercase().contains(&needle))
-        })
-        .collect()
 }

@@ -131,7 +131,19 @@ pub async fn summary_csv(
     Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
     query::only(&params, &["router_id", "q", "sort", "order"])?;
-    let (ctx, rows, _) = super::usage::summary_rows(&state, &params).await?;
+    let ctx = query::context(&state.db, state.clock.now()).await?;
+    let snapshot = crate::db::read_snapshot(&state.db).await?;
+    let (ranks, _) = super::usage::summary_ranks(&snapshot, &ctx, &params).await?;
+    let ids: Vec<i32> = ranks.iter().map(|r| r.id).collect();
+    let rows = crate::service::peer_list::views_in_order(
+        &snapshot,
+        &ids,
+        &ctx.settings,
+        &ctx.cycle,
+        ctx.now,
+    )
+    .await?;
+    snapshot.commit().await?;
     let tz = ctx.calendar.timezone_at(ctx.now);
     let mut out = String::new();
     record(

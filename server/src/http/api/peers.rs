@@ -19,7 +19,8 @@ use crate::enforcement::actions::{self as audit, ActionFilter};
 use crate::enforcement::manual::{ManualError, set_enabled};
 use crate::enforcement::quota::{self, QuotaError, QuotaState};
 use crate::http::ApiError;
-use crate::service::peers::{self as service, PeerFilter, PeerSort, PeerView};
+use crate::service::peer_list::{self, PeerSort};
+use crate::service::peers::{self as service, PeerFilter, PeerView};
 use crate::service::routers::{self as router_service, ImportSelection};
 
 /// Peers (tracked and not), filtered, searched, sorted and paginated. The total count is in
@@ -57,39 +58,52 @@ pub async fn list(
         tracked: query::boolean(&params, "tracked")?,
         ids: None,
     };
-    let mut rows = service::views(&state.db, &filter, &ctx.settings, &ctx.cycle, ctx.now).await?;
-    if let Some(needle) = params.get("q") {
-        rows = service::search(rows, needle);
-    }
-    if let Some(wanted) = params.get("status").filter(|s| !s.is_empty()) {
-        let status: crate::accounting::status::Status =
-            serde_json::from_value(serde_json::Value::String(wanted.clone())).map_err(|_| {
+    let wanted_status = match params.get("status").filter(|s| !s.is_empty()) {
+        None => None,
+        Some(wanted) => Some(
+            serde_json::from_value::<crate::accounting::status::Status>(serde_json::Value::String(
+                wanted.clone(),
+            ))
+            .map_err(|_| {
                 ApiError::invalid("status", "must be online, offline, unknown or never")
-            })?;
+            })?,
+        ),
+    };
+    let sort = sort_param(&params, PeerSort::Id)?;
+    let descending = query::descending(&params, false)?;
+    let page = query::uint(&params, "page", 1, 1, u64::from(u32::MAX))?;
+    let per_page = query::uint(&params, "per_page", 100, 1, 1000)?;
+
+    let snapshot = crate::db::read_snapshot(&state.db).await?;
+    let mut rows = peer_list::ranks(&snapshot, &filter, &ctx.settings, &ctx.cycle, ctx.now).await?;
+    if let Some(needle) = params.get("q") {
+        rows = peer_list::search(rows, needle);
+    }
+    if let Some(status) = wanted_status {
         rows.retain(|r| r.status == status);
     }
-    let sort = match params.get("sort").filter(|s| !s.is_empty()) {
-        None => PeerSort::Id,
+    peer_list::sort(&mut rows, sort, descending);
+    let total = rows.len();
+    let ids = peer_list::page_ids(&rows, (page - 1).saturating_mul(per_page), per_page);
+    let rows =
+        peer_list::views_in_order(&snapshot, &ids, &ctx.settings, &ctx.cycle, ctx.now).await?;
+    snapshot.commit().await?;
+    let mut headers = HeaderMap::new();
+    headers.insert("x-total-count", HeaderValue::from(total));
+    Ok((headers, Json(rows)))
+}
+
+/// The `sort` parameter, or `default` when absent or empty.
+pub(crate) fn sort_param(params: &Params, default: PeerSort) -> Result<PeerSort, ApiError> {
+    match params.get("sort").filter(|s| !s.is_empty()) {
+        None => Ok(default),
         Some(text) => PeerSort::parse(text).ok_or_else(|| {
             ApiError::invalid(
                 "sort",
                 "must be id, name, total, download, upload, last_seen, quota or status",
             )
-        })?,
-    };
-    service::sort(&mut rows, sort, query::descending(&params, false)?);
-    let total = rows.len();
-    let page = query::uint(&params, "page", 1, 1, u64::from(u32::MAX))?;
-    let per_page = query::uint(&params, "per_page", 100, 1, 1000)?;
-    let skip = usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX);
-    let rows: Vec<PeerView> = rows
-        .into_iter()
-        .skip(skip)
-        .take(usize::try_from(per_page).unwrap_or(usize::MAX))
-        .collect();
-    let mut headers = HeaderMap::new();
-    headers.insert("x-total-count", HeaderValue::from(total));
-    Ok((headers, Json(rows)))
+        }),
+    }
 }
 
 pub(crate) async fn one(state: &ApiState, id: i32) -> Result<PeerView, ApiError> {

@@ -13,7 +13,8 @@ use super::query::{self, Context, Params};
 use crate::auth::Principal;
 use crate::db::usage::{UsagePoint, Window, peer_usage as usage_series};
 use crate::http::ApiError;
-use crate::service::peers::{self as service, PeerFilter, PeerSort, PeerView};
+use crate::service::peer_list::{self, PeerRank, PeerSort};
+use crate::service::peers::{PeerFilter, PeerView};
 
 /// A peer's usage series. `rx` = received from the peer (its upload), `tx` = sent to it (its
 /// download).
@@ -122,33 +123,28 @@ pub struct MonthSummary {
     pub peers: Vec<PeerView>,
 }
 
-pub(crate) async fn summary_rows(
-    state: &ApiState,
+/// The tracked peers `/api/summary/month` lists (router filter, search, sort), as rank rows,
+/// and the number of untracked, non-dynamic peers under the same router filter.
+pub(crate) async fn summary_ranks<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    ctx: &Context,
     params: &Params,
-) -> Result<(Context, Vec<PeerView>, usize), ApiError> {
-    let ctx = query::context(&state.db, state.clock.now()).await?;
+) -> Result<(Vec<PeerRank>, usize), ApiError> {
     let filter = PeerFilter {
         router_id: query::int(params, "router_id")?,
         tracked: None,
         ids: None,
     };
-    let all = service::views(&state.db, &filter, &ctx.settings, &ctx.cycle, ctx.now).await?;
+    let sort = super::peers::sort_param(params, PeerSort::Total)?;
+    let descending = query::descending(params, true)?;
+    let all = peer_list::ranks(db, &filter, &ctx.settings, &ctx.cycle, ctx.now).await?;
     let untracked = all.iter().filter(|p| !p.tracked && !p.dynamic).count();
-    let mut rows: Vec<PeerView> = all.into_iter().filter(|p| p.tracked).collect();
+    let mut rows: Vec<PeerRank> = all.into_iter().filter(|p| p.tracked).collect();
     if let Some(needle) = params.get("q") {
-        rows = service::search(rows, needle);
+        rows = peer_list::search(rows, needle);
     }
-    let sort = match params.get("sort").filter(|s| !s.is_empty()) {
-        None => PeerSort::Total,
-        Some(text) => PeerSort::parse(text).ok_or_else(|| {
-            ApiError::invalid(
-                "sort",
-                "must be id, name, total, download, upload, last_seen, quota or status",
-            )
-        })?,
-    };
-    service::sort(&mut rows, sort, query::descending(params, true)?);
-    Ok((ctx, rows, untracked))
+    peer_list::sort(&mut rows, sort, descending);
+    Ok((rows, untracked))
 }
 
 #[utoipa::path(get, path = "/api/summary/month", tag = "usage",
@@ -166,33 +162,26 @@ pub async fn summary(
         &params,
         &["router_id", "q", "sort", "order", "page", "per_page"],
     )?;
-    let (ctx, rows, untracked_peers) = summary_rows(&state, &params).await?;
-    let total_rx = rows
-        .iter()
-        .map(|r| r.cycle_rx)
-        .fold(0u64, u64::saturating_add);
-    let total_tx = rows
-        .iter()
-        .map(|r| r.cycle_tx)
-        .fold(0u64, u64::saturating_add);
-    let total_peers = rows.len();
     let page = query::uint(&params, "page", 1, 1, u64::from(u32::MAX))?;
     let per_page = query::uint(&params, "per_page", 100, 1, 1000)?;
-    let skip = usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX);
+    let ctx = query::context(&state.db, state.clock.now()).await?;
+    let snapshot = crate::db::read_snapshot(&state.db).await?;
+    let (rows, untracked_peers) = summary_ranks(&snapshot, &ctx, &params).await?;
+    let (total_rx, total_tx) = peer_list::cycle_totals(&rows);
+    let ids = peer_list::page_ids(&rows, (page - 1).saturating_mul(per_page), per_page);
+    let peers =
+        peer_list::views_in_order(&snapshot, &ids, &ctx.settings, &ctx.cycle, ctx.now).await?;
+    snapshot.commit().await?;
     Ok(Json(MonthSummary {
         cycle_start: ctx.cycle.start,
         cycle_end: ctx.cycle.end,
         timezone: ctx.calendar.timezone_at(ctx.now).name().to_owned(),
-        total_peers,
+        total_peers: rows.len(),
         total_rx,
         total_tx,
         untracked_peers,
         page,
         per_page,
-        peers: rows
-            .into_iter()
-            .skip(skip)
-            .take(usize::try_from(per_page).unwrap_or(usize::MAX))
-            .collect(),
+        peers,
     }))
 }

@@ -1,0 +1,389 @@
+//! Peer lists at fleet size: search, status filter, sort, count, cycle totals and one page.
+//!
+//! Ranking needs a handful of fields of every peer, a page needs the full view of a hundred.
+//! So a list reads one narrow joined row per peer ([`PeerRank`]: names for the search, the
+//! status inputs, this cycle's bytes, the quota), filters, sorts and sums those, and builds
+//! full [`PeerView`]s only for the page shown. Both kinds of row go through the same search
+//! and sort ([`Ranked`]), so a page is exactly the slice the full views would have given; a
+//! caller that needs one consistent instant reads inside [`crate::db::read_snapshot`].
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+
+use crate::accounting::cycle::Cycle;
+use crate::accounting::status::Status;
+use crate::db::DbError;
+use crate::db::entities::{peer, peer_counter, quota, settings as settings_entity, usage_monthly};
+use crate::enforcement::quota::{Quota, percent};
+use crate::service::peers::{PeerFilter, PeerView, StatusContext, views};
+
+/// What ranking one peer needs; read for every peer of a list in one query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeerRank {
+    pub id: i32,
+    pub tracked: bool,
+    pub dynamic: bool,
+    /// The display name when set, else the router's name (as in [`PeerView::name`]).
+    pub name: Option<String>,
+    pub comment: Option<String>,
+    pub public_key: String,
+    pub interface: String,
+    pub allowed_address: Option<String>,
+    pub status: Status,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub cycle_rx: u64,
+    pub cycle_tx: u64,
+    /// Share of the effective quota used; `None` when unlimited.
+    pub quota_percent: Option<f64>,
+}
+
+/// How a peer list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PeerSort {
+    #[default]
+    Id,
+    Name,
+    /// Cycle bytes, both directions.
+    Total,
+    /// Cycle bytes the peer downloaded (router tx).
+    Download,
+    /// Cycle bytes the peer uploaded (router rx).
+    Upload,
+    LastSeen,
+    /// Share of the quota used.
+    Quota,
+    Status,
+}
+
+impl PeerSort {
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "id" => Self::Id,
+            "name" => Self::Name,
+            "total" => Self::Total,
+            "download" => Self::Download,
+            "upload" => Self::Upload,
+            "last_seen" => Self::LastSeen,
+            "quota" => Self::Quota,
+            "status" => Self::Status,
+            _ => return None,
+        })
+    }
+}
+
+/// The fields search and sort read, shared by [`PeerRank`] and [`PeerView`] so both order
+/// and match identically.
+pub trait Ranked {
+    fn id(&self) -> i32;
+    fn name(&self) -> Option<&str>;
+    fn cycle_rx(&self) -> u64;
+    fn cycle_tx(&self) -> u64;
+    fn last_seen_at(&self) -> Option<DateTime<Utc>>;
+    fn quota_percent(&self) -> Option<f64>;
+    fn status(&self) -> Status;
+    /// Name, comment, public key, interface, allowed address: what the search looks in.
+    fn search_fields(&self) -> [Option<&str>; 5];
+}
+
+impl Ranked for PeerRank {
+    fn id(&self) -> i32 {
+        self.id
+    }
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    fn cycle_rx(&self) -> u64 {
+        self.cycle_rx
+    }
+    fn cycle_tx(&self) -> u64 {
+        self.cycle_tx
+    }
+    fn last_seen_at(&self) -> Option<DateTime<Utc>> {
+        self.last_seen_at
+    }
+    fn quota_percent(&self) -> Option<f64> {
+        self.quota_percent
+    }
+    fn status(&self) -> Status {
+        self.status
+    }
+    fn search_fields(&self) -> [Option<&str>; 5] {
+        [
+            self.name.as_deref(),
+            self.comment.as_deref(),
+            Some(self.public_key.as_str()),
+            Some(self.interface.as_str()),
+            self.allowed_address.as_deref(),
+        ]
+    }
+}
+
+impl Ranked for PeerView {
+    fn id(&self) -> i32 {
+        self.id
+    }
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    fn cycle_rx(&self) -> u64 {
+        self.cycle_rx
+    }
+    fn cycle_tx(&self) -> u64 {
+        self.cycle_tx
+    }
+    fn last_seen_at(&self) -> Option<DateTime<Utc>> {
+        self.last_seen_at
+    }
+    fn quota_percent(&self) -> Option<f64> {
+        self.quota.percent
+    }
+    fn status(&self) -> Status {
+        self.status
+    }
+    fn search_fields(&self) -> [Option<&str>; 5] {
+        [
+            self.name.as_deref(),
+            self.comment.as_deref(),
+            Some(self.public_key.as_str()),
+            Some(self.interface.as_str()),
+            self.allowed_address.as_deref(),
+        ]
+    }
+}
+
+/// Sorts in place; ties broken by id so pages are stable.
+pub fn sort<T: Ranked>(rows: &mut [T], key: PeerSort, descending: bool) {
+    if key == PeerSort::Name {
+        // Lower-case each name once, not at every comparison.
+        rows.sort_by_cached_key(|r| (r.name().unwrap_or("").to_lowercase(), r.id()));
+        if descending {
+            rows.reverse();
+        }
+        return;
+    }
+    rows.sort_by(|a, b| {
+        let order = match key {
+            PeerSort::Id | PeerSort::Name => a.id().cmp(&b.id()),
+            PeerSort::Total => (u128::from(a.cycle_rx()) + u128::from(a.cycle_tx()))
+                .cmp(&(u128::from(b.cycle_rx()) + u128::from(b.cycle_tx()))),
+            PeerSort::Download => a.cycle_tx().cmp(&b.cycle_tx()),
+            PeerSort::Upload => a.cycle_rx().cmp(&b.cycle_rx()),
+            PeerSort::LastSeen => a.last_seen_at().cmp(&b.last_seen_at()),
+            PeerSort::Quota => a
+                .quota_percent()
+                .unwrap_or(-1.0)
+                .total_cmp(&b.quota_percent().unwrap_or(-1.0)),
+            PeerSort::Status => status_rank(a.status()).cmp(&status_rank(b.status())),
+        }
+        .then_with(|| a.id().cmp(&b.id()));
+        if descending { order.reverse() } else { order }
+    });
+}
+
+fn status_rank(status: Status) -> u8 {
+    match status {
+        Status::Online => 0,
+        Status::Offline => 1,
+        Status::Unknown => 2,
+        Status::Never => 3,
+    }
+}
+
+/// Keeps the rows whose name, comment, public key, interface or allowed address contains
+/// `needle` (case-insensitive).
+pub fn search<T: Ranked>(rows: Vec<T>, needle: &str) -> Vec<T> {
+    let needle = needle.trim().to_lowercase();
+    if needle.is_empty() {
+        return rows;
+    }
+    rows.into_iter()
+        .filter(|row| {
+            row.search_fields()
+                .into_iter()
+                .flatten()
+                .any(|field| field.to_lowercase().contains(&needle))
+        })
+        .collect()
+}
+
+/// The rank rows of the peers matching `filter`, in id order, as of `now`.
+pub async fn ranks<C: ConnectionTrait>(
+    db: &C,
+    filter: &PeerFilter,
+    settings: &settings_entity::Model,
+    cycle: &Cycle,
+    now: DateTime<Utc>,
+) -> Result<Vec<PeerRank>, DbError> {
+    use peer::Column as P;
+    let status_ctx = StatusContext::load(db, settings, now).await?;
+    let mut select = Query::select();
+    select
+        .from(peer::Entity)
+        .columns([
+            (peer::Entity, P::Id),
+            (peer::Entity, P::RouterId),
+            (peer::Entity, P::Tracked),
+            (peer::Entity, P::Dynamic),
+            (peer::Entity, P::DisplayName),
+            (peer::Entity, P::Name),
+            (peer::Entity, P::Comment),
+            (peer::Entity, P::PublicKey),
+            (peer::Entity, P::Interface),
+            (peer::Entity, P::AllowedAddress),
+        ])
+        .expr_as(
+            Expr::col((peer_counter::Entity, peer_counter::Column::LastHandshakeAt)),
+            Alias::new("c_handshake"),
+        )
+        .expr_as(
+            Expr::col((peer_counter::Entity, peer_counter::Column::LastRxMovedAt)),
+            Alias::new("c_rx_moved"),
+        )
+        .expr_as(
+            Expr::col((usage_monthly::Entity, usage_monthly::Column::Rx)),
+            Alias::new("m_rx"),
+        )
+        .expr_as(
+            Expr::col((usage_monthly::Entity, usage_monthly::Column::Tx)),
+            Alias::new("m_tx"),
+        )
+        .expr_as(
+            Expr::col((quota::Entity, quota::Column::Mode)),
+            Alias::new("q_mode"),
+        )
+        .expr_as(
+            Expr::col((quota::Entity, quota::Column::LimitBytes)),
+            Alias::new("q_limit"),
+        )
+        .expr_as(
+            Expr::col((quota::Entity, quota::Column::Direction)),
+            Alias::new("q_direction"),
+        )
+        .left_join(
+            peer_counter::Entity,
+            Expr::col((peer_counter::Entity, peer_counter::Column::PeerId))
+                .equals((peer::Entity, P::Id)),
+        )
+        .left_join(
+            usage_monthly::Entity,
+            Condition::all()
+                .add(
+                    Expr::col((usage_monthly::Entity, usage_monthly::Column::PeerId))
+                        .equals((peer::Entity, P::Id)),
+                )
+                .add(
+                    Expr::col((usage_monthly::Entity, usage_monthly::Column::CycleStart))
+                        .eq(cycle.label),
+                ),
+        )
+        .left_join(
+            quota::Entity,
+            Expr::col((quota::Entity, quota::Column::PeerId)).equals((peer::Entity, P::Id)),
+        )
+        .order_by((peer::Entity, P::Id), sea_orm::Order::Asc);
+    if let Some(router_id) = filter.router_id {
+        select.and_where(Expr::col((peer::Entity, P::RouterId)).eq(router_id));
+    }
+    if let Some(tracked) = filter.tracked {
+        select.and_where(Expr::col((peer::Entity, P::Tracked)).eq(tracked));
+    }
+    if let Some(ids) = &filter.ids {
+        select.and_where(Expr::col((peer::Entity, P::Id)).is_in(ids.iter().copied()));
+    }
+    let statement = db.get_database_backend().build(&select);
+    db.query_all_raw(statement)
+        .await?
+        .iter()
+        .map(|row| rank(row, &status_ctx, settings.default_quota_gb).map_err(DbError::from))
+        .collect()
+}
+
+fn rank(
+    row: &QueryResult,
+    status_ctx: &StatusContext,
+    default_quota_gb: Option<i64>,
+) -> Result<PeerRank, DbErr> {
+    let get_str = |name: &str| row.try_get::<Option<String>>("", name);
+    let router_id: i32 = row.try_get("", "router_id")?;
+    let status = status_ctx.evaluate(
+        router_id,
+        row.try_get("", "c_handshake")?,
+        row.try_get("", "c_rx_moved")?,
+    );
+    let cycle_rx = bytes(row.try_get::<Option<i64>>("", "m_rx")?);
+    let cycle_tx = bytes(row.try_get::<Option<i64>>("", "m_tx")?);
+    let quota = match get_str("q_mode")? {
+        None => Quota::DEFAULT,
+        Some(mode) => Quota::from_parts(
+            &mode,
+            row.try_get("", "q_limit")?,
+            get_str("q_direction")?.as_deref().unwrap_or(""),
+        ),
+    };
+    // As `quota_view` computes it for the full view.
+    let quota_percent = quota
+        .effective_limit(default_quota_gb)
+        .map(|limit| percent(quota.direction.count(cycle_rx, cycle_tx), limit));
+    Ok(PeerRank {
+        id: row.try_get("", "id")?,
+        tracked: row.try_get("", "tracked")?,
+        dynamic: row.try_get("", "dynamic")?,
+        name: get_str("display_name")?.or(get_str("name")?),
+        comment: get_str("comment")?,
+        public_key: row.try_get("", "public_key")?,
+        interface: row.try_get("", "interface")?,
+        allowed_address: get_str("allowed_address")?,
+        status: status.status,
+        last_seen_at: status.last_seen_at,
+        cycle_rx,
+        cycle_tx,
+        quota_percent,
+    })
+}
+
+fn bytes(value: Option<i64>) -> u64 {
+    value.and_then(|v| u64::try_from(v).ok()).unwrap_or(0)
+}
+
+/// The full views of `ids`, in that order (ids that no longer exist are left out).
+pub async fn views_in_order<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+    settings: &settings_entity::Model,
+    cycle: &Cycle,
+    now: DateTime<Utc>,
+) -> Result<Vec<PeerView>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // A page names its ids; a whole fleet (a CSV export) reads whole tables rather than bind
+    // tens of thousands of ids, past the databases' parameter limits.
+    let filter = PeerFilter {
+        ids: (ids.len() <= 500).then(|| ids.to_vec()),
+        ..PeerFilter::default()
+    };
+    let mut by_id: HashMap<i32, PeerView> = views(db, &filter, settings, cycle, now)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v))
+        .collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+/// The rows `skip .. skip + take` of an ordered list.
+pub fn page_ids(rows: &[PeerRank], skip: u64, take: u64) -> Vec<i32> {
+    let skip = usize::try_from(skip).unwrap_or(usize::MAX);
+    let take = usize::try_from(take).unwrap_or(usize::MAX);
+    rows.iter().skip(skip).take(take).map(|r| r.id).collect()
+}
+
+/// Sums of this cycle's bytes over `rows` (saturating; u64 holds 18 EB).
+pub fn cycle_totals(rows: &[PeerRank]) -> (u64, u64) {
+    rows.iter().fold((0u64, 0u64), |(rx, tx), r| {
+        (rx.saturating_add(r.cycle_rx), tx.saturating_add(r.cycle_tx))
+    })
+}
