@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::components::chart::ChartOption;
 use crate::error::UiError;
 use crate::types::{PeerInfo, RouterInfo};
 
@@ -108,6 +109,9 @@ pub struct PeerOverview {
     pub actions: Vec<ActionInfo>,
     /// The server's clock when read: the hourly chart's last hour.
     pub as_of: DateTime<Utc>,
+    /// Charts of `daily` (every day of the cycle up to today) and `hourly`.
+    pub daily_chart: ChartOption,
+    pub hourly_chart: ChartOption,
 }
 
 #[server]
@@ -175,7 +179,7 @@ pub async fn peer_detail(id: i32) -> Result<PeerOverview, UiError> {
         )
         .await,
     )?;
-    Ok(PeerOverview {
+    let mut overview = PeerOverview {
         peer,
         router,
         quota,
@@ -186,7 +190,16 @@ pub async fn peer_detail(id: i32) -> Result<PeerOverview, UiError> {
         resets,
         actions,
         as_of,
-    })
+        daily_chart: ChartOption::default(),
+        hourly_chart: ChartOption::default(),
+    };
+    {
+        use crate::components::chart::usage_option;
+        use crate::pages::peer::charts::{daily_points, hourly_points};
+        overview.daily_chart = usage_option(&daily_points(&overview));
+        overview.hourly_chart = usage_option(&hourly_points(&overview));
+    }
+    Ok(overview)
 }
 
 /// The quota with the timezone its dates are shown in.

@@ -1,42 +1,81 @@
-//! A bar chart drawn by ECharts (through charming) once the page is hydrated. On the server it
-//! renders an empty, sized container so the layout does not jump.
+//! Bar charts drawn by ECharts (served from `/echarts.min.js`). The server builds each chart's
+//! ECharts option with charming (the `*_option` functions, ssr only) and ships it as JSON with
+//! the page's data; the browser hands it to `echarts.setOption` once hydrated. So charming's
+//! typed option tree and its serialisation stay out of the wasm bundle (issue #7's size
+//! budget), and a refresh that brings new data brings the new option with it. On the server
+//! the components render an empty, sized container so the layout does not jump.
 
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// An ECharts option as JSON text, built on the server by charming.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ChartOption(pub String);
 
 #[component]
 pub fn BarChart(
     /// The element id ECharts draws into; unique on the page.
     #[prop(into)]
     id: String,
-    /// Category labels and values, in order.
+    /// The chart, when there is something to draw.
     #[prop(into)]
-    data: Signal<Vec<(String, f64)>>,
-    /// Axis label for the values.
-    #[prop(into)]
-    unit: String,
+    option: Signal<Option<ChartOption>>,
 ) -> impl IntoView {
-    #[cfg(feature = "hydrate")]
-    {
-        let id = id.clone();
-        Effect::new(move |_| {
-            let points = data.get();
-            if points.is_empty() {
-                return;
-            }
-            draw(&id, &unit, &points);
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (data, unit);
+    draw_when_hydrated(&id, option);
     view! { <div id=id class="h-64 w-full"></div> }
 }
 
+/// Draws `option` into the element `id` each time it changes, in the browser only.
+fn draw_when_hydrated(id: &str, option: Signal<Option<ChartOption>>) {
+    #[cfg(feature = "hydrate")]
+    {
+        let id = id.to_owned();
+        Effect::new(move |_| {
+            if let Some(option) = option.get() {
+                draw(&id, &option.0);
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (id, option);
+}
+
+/// `echarts.setOption` on the element's chart (made on first use), replacing the old option.
 #[cfg(feature = "hydrate")]
-fn draw(id: &str, unit: &str, points: &[(String, f64)]) {
+fn draw(id: &str, option: &str) {
+    use js_sys::{Function, JSON, Reflect};
+    use leptos::wasm_bindgen::{JsCast, JsValue};
+
+    let result = (|| -> Result<(), JsValue> {
+        let element = document()
+            .get_element_by_id(id)
+            .ok_or_else(|| JsValue::from_str("no such element"))?;
+        let echarts = Reflect::get(&js_sys::global(), &JsValue::from_str("echarts"))?;
+        let function = |target: &JsValue, name: &str| -> Result<Function, JsValue> {
+            Reflect::get(target, &JsValue::from_str(name))?.dyn_into::<Function>()
+        };
+        // A refresh redraws into the chart made before: `init` on it again would only warn.
+        let mut chart = function(&echarts, "getInstanceByDom")?.call1(&echarts, &element)?;
+        if chart.is_undefined() || chart.is_null() {
+            // No fixed size: ECharts takes the container's, so the chart fits a 375 px screen.
+            chart = function(&echarts, "init")?.call1(&echarts, &element)?;
+        }
+        function(&chart, "setOption")?.call2(&chart, &JSON::parse(option)?, &JsValue::TRUE)?;
+        Ok(())
+    })();
+    if let Err(err) = result {
+        leptos::logging::warn!("chart {id}: {err:?}");
+    }
+}
+
+/// A one-series bar chart of `points` (labels and values), values in `unit`.
+#[cfg(feature = "ssr")]
+pub fn bar_option(points: &[(String, f64)], unit: &str) -> ChartOption {
+    use charming::Chart;
     use charming::component::{Axis, Grid};
-    use charming::element::AxisType;
+    use charming::element::{AxisType, ItemStyle};
     use charming::series::Bar;
-    use charming::{Chart, WasmRenderer};
 
     let labels: Vec<String> = points.iter().map(|(label, _)| label.clone()).collect();
     let values: Vec<f64> = points.iter().map(|(_, value)| *value).collect();
@@ -47,12 +86,15 @@ fn draw(id: &str, unit: &str, points: &[(String, f64)]) {
         .series(
             Bar::new()
                 .data(values)
-                .item_style(charming::element::ItemStyle::new().color("#374151")),
+                .item_style(ItemStyle::new().color("#374151")),
         );
-    // No fixed size: the renderer takes the container's, so the chart fits a phone.
-    if let Err(err) = WasmRenderer::new_opt(None, None).render(id, &chart) {
-        leptos::logging::warn!("chart {id}: {err:?}");
-    }
+    to_option(&chart)
+}
+
+#[cfg(feature = "ssr")]
+fn to_option(chart: &charming::Chart) -> ChartOption {
+    // A chart of strings and finite numbers always serialises; an empty option draws nothing.
+    ChartOption(serde_json::to_string(chart).unwrap_or_else(|_| "{}".to_owned()))
 }
 
 /// One category of a download/upload chart (a day, an hour), in bytes from the peer's side.
@@ -87,27 +129,22 @@ pub fn UsageChart(
     /// What the chart shows, for screen readers.
     #[prop(into)]
     label: String,
-    #[prop(into)] data: Signal<Vec<UsagePoint>>,
+    /// The chart ([`usage_option`]), once the page's data has come.
+    #[prop(into)]
+    option: Signal<Option<ChartOption>>,
 ) -> impl IntoView {
-    #[cfg(feature = "hydrate")]
-    {
-        let id = id.clone();
-        Effect::new(move |_| {
-            let points = data.get();
-            draw_usage(&id, &points);
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = data;
+    draw_when_hydrated(&id, option);
     view! { <div id=id role="img" aria-label=label class="h-64 w-full"></div> }
 }
 
-#[cfg(feature = "hydrate")]
-fn draw_usage(id: &str, points: &[UsagePoint]) {
+/// The option of a [`UsageChart`]: download and upload bars per category, in the unit the
+/// largest value reads best in.
+#[cfg(feature = "ssr")]
+pub fn usage_option(points: &[UsagePoint]) -> ChartOption {
+    use charming::Chart;
     use charming::component::{Axis, Grid, Legend};
     use charming::element::{AxisType, ItemStyle, Tooltip, Trigger};
     use charming::series::Bar;
-    use charming::{Chart, WasmRenderer};
 
     let max = points
         .iter()
@@ -137,15 +174,40 @@ fn draw_usage(id: &str, points: &[UsagePoint]) {
                 .data(upload)
                 .item_style(ItemStyle::new().color("#9ca3af")),
         );
-    // No fixed size: ECharts takes the container's, so the chart fits a 375 px screen.
-    if let Err(err) = WasmRenderer::new_opt(None, None).render(id, &chart) {
-        leptos::logging::warn!("chart {id}: {err:?}");
-    }
+    to_option(&chart)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::axis_unit;
+    use super::*;
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn usage_option_names_both_sides_and_scales_to_one_unit() {
+        let points = [
+            UsagePoint {
+                label: "11-01".into(),
+                download: 2_500_000_000,
+                upload: 1_000,
+            },
+            UsagePoint {
+                label: "11-02".into(),
+                download: 0,
+                upload: 7_000_000_002,
+            },
+        ];
+        let option: serde_json::Value =
+            serde_json::from_str(&usage_option(&points).0).expect("the option is JSON");
+        assert_eq!(
+            option["xAxis"]["data"],
+            serde_json::json!(["11-01", "11-02"])
+        );
+        assert_eq!(option["yAxis"]["name"], "GB");
+        assert_eq!(option["series"][0]["name"], "Download (to peer)");
+        assert_eq!(option["series"][0]["data"], serde_json::json!([2.5, 0.0]));
+        assert_eq!(option["series"][1]["name"], "Upload (from peer)");
+        assert_eq!(option["series"][1]["data"], serde_json::json!([0.0, 7.0]));
+    }
 
     #[test]
     fn axis_unit_follows_the_largest_value() {

@@ -24,13 +24,7 @@ pub fn DashboardPage() -> impl IntoView {
     let tracking = RwSignal::new(None::<i32>);
     // Outside the `Transition`, so the chart is drawn once and updated, not rebuilt each
     // refresh.
-    let chart_points = Signal::derive(move || {
-        overview
-            .get()
-            .and_then(Result::ok)
-            .map(|o| overview::chart_points(&o, now.get()))
-            .unwrap_or_default()
-    });
+    let chart = Signal::derive(move || overview.get().and_then(Result::ok).map(|o| o.chart));
 
     view! {
         <PageHeader title="Dashboard" subtitle="This billing cycle's usage of every tracked WireGuard peer." />
@@ -56,7 +50,7 @@ pub fn DashboardPage() -> impl IntoView {
                 <h2 class="text-base font-semibold text-gray-900">"Daily usage this cycle"</h2>
                 <p class="text-sm text-gray-500">"All tracked peers, per day in the configured timezone."</p>
                 <div class="mt-4">
-                    <UsageChart id="daily-chart" label="Download and upload per day of this cycle over all tracked peers" data=chart_points />
+                    <UsageChart id="daily-chart" label="Download and upload per day of this cycle over all tracked peers" option=chart />
                 </div>
             </Card>
             <table::PeerTableSection tick=tick now=now />

@@ -4,10 +4,10 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::health::check_database;
+use crate::api::health::{CHARTED_CHECKS, check_database};
 use crate::components::button::Button;
 use crate::components::card::Card;
-use crate::components::chart::BarChart;
+use crate::components::chart::{BarChart, ChartOption};
 use crate::types::DatabaseCheck;
 
 #[component]
@@ -16,27 +16,30 @@ pub fn HomePage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
 
+    let chart = RwSignal::new(None::<ChartOption>);
+
     let run_check = move |()| {
         pending.set(true);
+        let earlier: Vec<u64> = checks
+            .get_untracked()
+            .iter()
+            .rev()
+            .take(CHARTED_CHECKS)
+            .rev()
+            .map(|c| c.latency_us)
+            .collect();
         spawn_local(async move {
-            match check_database().await {
-                Ok(check) => {
+            match check_database(earlier).await {
+                Ok(reply) => {
                     error.set(None);
-                    checks.update(|all| all.push(check));
+                    checks.update(|all| all.push(reply.check));
+                    chart.set(Some(reply.chart));
                 }
                 Err(err) => error.set(Some(err.to_string())),
             }
             pending.set(false);
         });
     };
-    let chart_data = Signal::derive(move || {
-        checks
-            .get()
-            .iter()
-            .enumerate()
-            .map(|(i, check)| (format!("#{}", i + 1), check.latency_us as f64))
-            .collect::<Vec<_>>()
-    });
 
     view! {
         <header class="mb-6">
@@ -73,7 +76,7 @@ pub fn HomePage() -> impl IntoView {
                 }}
             </p>
             <div class="mt-4">
-                <BarChart id="db-latency-chart" data=chart_data unit="µs" />
+                <BarChart id="db-latency-chart" option=chart />
             </div>
         </Card>
     }

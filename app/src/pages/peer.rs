@@ -43,20 +43,8 @@ pub fn PeerPage() -> impl IntoView {
     let confirming = RwSignal::new(None::<&'static str>);
     let refresh_now = Callback::new(move |()| set_tick.update(|t| *t += 1));
     // The charts live outside the `Transition`: drawn once, then updated in place.
-    let daily = Signal::derive(move || {
-        detail
-            .get()
-            .and_then(Result::ok)
-            .map(|d| charts::daily_points(&d))
-            .unwrap_or_default()
-    });
-    let hourly = Signal::derive(move || {
-        detail
-            .get()
-            .and_then(Result::ok)
-            .map(|d| charts::hourly_points(&d))
-            .unwrap_or_default()
-    });
+    let daily = Signal::derive(move || detail.get().and_then(Result::ok).map(|d| d.daily_chart));
+    let hourly = Signal::derive(move || detail.get().and_then(Result::ok).map(|d| d.hourly_chart));
 
     view! {
         <PageHeader title="Peer">
@@ -84,11 +72,11 @@ pub fn PeerPage() -> impl IntoView {
             <div class="grid grid-cols-1 gap-6 lg:grid-cols-2">
                 <Card>
                     <h2 class="text-base font-semibold text-gray-900">"Daily, this cycle"</h2>
-                    <UsageChart id="daily-chart" label="This peer's download and upload per day of this cycle" data=daily />
+                    <UsageChart id="daily-chart" label="This peer's download and upload per day of this cycle" option=daily />
                 </Card>
                 <Card>
                     <h2 class="text-base font-semibold text-gray-900">"Hourly, last 48 hours"</h2>
-                    <UsageChart id="hourly-chart" label="This peer's download and upload per hour over the last 48 hours" data=hourly />
+                    <UsageChart id="hourly-chart" label="This peer's download and upload per hour over the last 48 hours" option=hourly />
                 </Card>
             </div>
             {move || peer_id.get().map(|id| view! {

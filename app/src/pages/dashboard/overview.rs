@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::dashboard::{CycleTotals, DailyTotal, Overview, track_peer};
+use crate::api::dashboard::{CycleTotals, DailyTotal, track_peer};
 use crate::components::bytes::Bytes;
 use crate::components::card::Card;
 use crate::components::chart::UsagePoint;
@@ -33,12 +33,16 @@ pub fn fill_days(first: NaiveDate, last: NaiveDate, days: &[DailyTotal]) -> Vec<
 }
 
 /// The daily chart: the cycle's days up to today (or the cycle's last day).
-pub fn chart_points(overview: &Overview, now: DateTime<Utc>) -> Vec<UsagePoint> {
-    let tz = &overview.totals.timezone;
-    let last_instant = now.min(overview.totals.cycle_end - chrono::TimeDelta::seconds(1));
+pub fn chart_points(
+    totals: &CycleTotals,
+    days: &[DailyTotal],
+    now: DateTime<Utc>,
+) -> Vec<UsagePoint> {
+    let tz = &totals.timezone;
+    let last_instant = now.min(totals.cycle_end - chrono::TimeDelta::seconds(1));
     let parse = |at| NaiveDate::parse_from_str(&format::local_date(at, tz), "%Y-%m-%d").ok();
-    match (parse(overview.totals.cycle_start), parse(last_instant)) {
-        (Some(first), Some(last)) => fill_days(first, last, &overview.days),
+    match (parse(totals.cycle_start), parse(last_instant)) {
+        (Some(first), Some(last)) => fill_days(first, last, days),
         _ => Vec::new(),
     }
 }
