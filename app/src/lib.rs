@@ -11,6 +11,7 @@ pub mod components;
 pub mod error;
 pub mod format;
 pub mod pages;
+pub mod resource;
 pub mod types;
 
 use leptos::prelude::*;

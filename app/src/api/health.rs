@@ -1,6 +1,7 @@
 //! Lets an admin check the database round trip from the page.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 use crate::components::chart::ChartOption;
@@ -17,7 +18,8 @@ pub struct DatabaseCheckReply {
 }
 
 /// Measures one round trip; `earlier_us` are the page's earlier latencies, for the chart.
-#[server]
+/// JSON in: a form-encoded empty list would arrive as a missing field.
+#[server(input = Json)]
 pub async fn check_database(earlier_us: Vec<u64>) -> Result<DatabaseCheckReply, ServerFnError> {
     let state = use_context::<server::state::AppState>()
         .ok_or_else(|| ServerFnError::new("server state missing"))?;

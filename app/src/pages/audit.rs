@@ -17,6 +17,7 @@ use crate::components::input::{INPUT_CLASS, LABEL_CLASS};
 use crate::components::layout::PageHeader;
 use crate::components::shimmer::Shimmer;
 use crate::format;
+use crate::resource::resource;
 
 /// The action kinds the filter offers: (value, words).
 const ACTION_KINDS: [(&str, &str); 5] = [
@@ -121,11 +122,11 @@ pub fn AuditPage() -> impl IntoView {
             on_cleanup(move || handle.clear());
         }
     });
-    let entries = Resource::new(
+    let entries = resource(
         move || (filters.get(), tick.get()),
         |(wanted, _)| audit_page(wanted.peer, wanted.action, wanted.page),
     );
-    let context = Resource::new(|| (), |()| audit_context());
+    let context = resource(|| (), |()| audit_context());
 
     view! {
         <PageHeader

@@ -14,12 +14,13 @@ use crate::components::card::Card;
 use crate::components::chart::UsageChart;
 use crate::components::layout::PageHeader;
 use crate::components::shimmer::Shimmer;
+use crate::resource::resource;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let (tick, set_tick) = refresh::refresh_tick();
     let now = refresh::clock(tick);
-    let overview = Resource::new(move || tick.get(), |_| dashboard_overview());
+    let overview = resource(move || tick.get(), |_| dashboard_overview());
     let track_error = RwSignal::new(None::<String>);
     let tracking = RwSignal::new(None::<i32>);
     // Outside the `Transition`, so the chart is drawn once and updated, not rebuilt each

@@ -18,6 +18,7 @@ use crate::components::layout::PageHeader;
 use crate::components::shimmer::Shimmer;
 use crate::error::UiError;
 use crate::pages::dashboard::refresh;
+use crate::resource::resource;
 
 #[component]
 pub fn PeerPage() -> impl IntoView {
@@ -29,7 +30,7 @@ pub fn PeerPage() -> impl IntoView {
     });
     let (tick, set_tick) = refresh::refresh_tick();
     let now = refresh::clock(tick);
-    let detail = Resource::new(
+    let detail = resource(
         move || (tick.get(), peer_id.get()),
         |(_, id)| async move {
             match id {

@@ -21,6 +21,7 @@ use crate::components::layout::PageHeader;
 use crate::components::shimmer::Shimmer;
 use crate::error::UiError;
 use crate::format;
+use crate::resource::resource;
 
 /// The form's fields, named as in SPEC §6 (and as the inputs' ids).
 pub const SETTINGS_FIELDS: [&str; 11] = [
@@ -109,7 +110,7 @@ fn general_error(error: &UiError) -> Option<String> {
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let settings = Resource::new(|| (), |()| get_settings());
+    let settings = resource(|| (), |()| get_settings());
     view! {
         <PageHeader
             title="Settings"

@@ -13,6 +13,7 @@ use crate::components::card::Card;
 use crate::components::shimmer::Shimmer;
 use crate::components::status_pill::StatusPill;
 use crate::components::usage_bar::UsageBar;
+use crate::resource::resource;
 use crate::types::{PeerInfo, Status};
 
 /// Typing waits this long for the next key before the table asks the server.
@@ -73,7 +74,7 @@ pub fn PeerTableSection(tick: ReadSignal<u64>, now: RwSignal<DateTime<Utc>>) -> 
     let page = RwSignal::new(1_u64);
     let typed = StoredValue::new(0_u64);
 
-    let table = Resource::new(
+    let table = resource(
         move || {
             (
                 tick.get(),

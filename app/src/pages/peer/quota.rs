@@ -13,6 +13,7 @@ use crate::components::input::{INPUT_CLASS, Input, LABEL_CLASS};
 use crate::components::shimmer::Shimmer;
 use crate::error::UiError;
 use crate::format;
+use crate::resource::resource;
 
 /// How the counted direction reads on the page (from the peer's side).
 pub fn direction_text(direction: &str) -> &'static str {
@@ -37,11 +38,11 @@ pub fn bytes_to_gb_text(bytes: u64) -> String {
 #[component]
 pub fn QuotaCard(peer_id: i32, tick: ReadSignal<u64>, on_saved: Callback<()>) -> impl IntoView {
     let version = RwSignal::new(0_u64);
-    let live = Resource::new(
+    let live = resource(
         move || (tick.get(), version.get()),
         move |_| peer_quota(peer_id),
     );
-    let initial = Resource::new(move || version.get(), move |_| peer_quota(peer_id));
+    let initial = resource(move || version.get(), move |_| peer_quota(peer_id));
     view! {
         <section id="quota-card" aria-labelledby="quota-title" class="wg-appear rounded-xl bg-white p-6 shadow-sm ring-1 ring-gray-200">
             <h2 id="quota-title" class="text-base font-semibold text-gray-900">"Quota"</h2>

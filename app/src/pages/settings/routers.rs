@@ -12,6 +12,7 @@ use crate::components::input::{INPUT_CLASS, Input, LABEL_CLASS};
 use crate::components::shimmer::Shimmer;
 use crate::error::UiError;
 use crate::format;
+use crate::resource::resource;
 use crate::types::{RouterHealthInfo, RouterInfo};
 
 const SMALL_BUTTON: &str = "rounded px-3 py-1.5 text-sm font-medium ring-1 ring-gray-300 text-gray-800 transition hover:bg-gray-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-gray-300 disabled:opacity-50";
@@ -96,7 +97,7 @@ pub fn health_summary(health: &RouterHealthInfo, now: DateTime<Utc>) -> (String,
 
 #[component]
 pub fn RoutersCard(global_verify: bool) -> impl IntoView {
-    let routers = Resource::new(|| (), |()| list_routers());
+    let routers = resource(|| (), |()| list_routers());
     let changed = Callback::new(move |()| routers.refetch());
     view! {
         <Card>
