@@ -79,8 +79,8 @@ fn json_ids(rows: &Value) -> Vec<i32> {
         .collect()
 }
 
-/// Builds the fleet; returns nothing the checks need but the database itself.
-async fn fleet(db: &DatabaseConnection, now: DateTime<Utc>, cycle_label: NaiveDate) {
+/// Builds the fleet; returns the routers' ids (polled, never polled).
+async fn fleet(db: &DatabaseConnection, now: DateTime<Utc>, cycle_label: NaiveDate) -> Vec<i32> {
     let mut routers = Vec::new();
     for name in ["polled", "never-polled"] {
         let router = create(
@@ -217,6 +217,7 @@ async fn fleet(db: &DatabaseConnection, now: DateTime<Utc>, cycle_label: NaiveDa
             .unwrap();
         }
     }
+    routers
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -230,7 +231,7 @@ async fn ranked_lists_equal_full_view_lists() {
         let settings = server::db::settings::save(db, settings, now).await.unwrap();
         let calendar = server::service::settings::calendar(&settings).unwrap();
         let cycle = calendar.cycle_at(now).unwrap();
-        fleet(db, now, cycle.label).await;
+        let routers = fleet(db, now, cycle.label).await;
 
         for tracked in [Some(true), None] {
             let filter = PeerFilter {
@@ -379,6 +380,68 @@ async fn ranked_lists_equal_full_view_lists() {
         assert!(untracked > 0);
         assert_eq!(body["untracked_peers"], untracked, "{b:?}");
         assert_eq!(json_ids(&body["peers"]), ids(&want[..5]), "{b:?}");
+
+        // The database's sums equal the rank rows' (all routers and one), and the totals
+        // route says what the summary says.
+        let all_ranks = peer_list::ranks(db, &PeerFilter::default(), &settings, &cycle, now)
+            .await
+            .unwrap();
+        for router_id in [
+            None,
+            Some(routers[0]),
+            Some(routers[1]),
+            Some(routers[1] + 100),
+        ] {
+            let of_router: Vec<_> = match router_id {
+                None => all_ranks.clone(),
+                Some(r) => peer_list::ranks(
+                    db,
+                    &PeerFilter {
+                        router_id: Some(r),
+                        ..PeerFilter::default()
+                    },
+                    &settings,
+                    &cycle,
+                    now,
+                )
+                .await
+                .unwrap(),
+            };
+            let tracked: Vec<_> = of_router.iter().filter(|r| r.tracked).cloned().collect();
+            let (rx, tx) = peer_list::cycle_totals(&tracked);
+            let sums = peer_list::db_totals(db, router_id, &cycle).await.unwrap();
+            assert_eq!(
+                (sums.tracked_peers, sums.rx, sums.tx, sums.untracked_peers),
+                (
+                    u64::try_from(tracked.len()).unwrap(),
+                    rx,
+                    tx,
+                    u64::try_from(
+                        of_router
+                            .iter()
+                            .filter(|r| !r.tracked && !r.dynamic)
+                            .count()
+                    )
+                    .unwrap()
+                ),
+                "{b:?}: router {router_id:?}"
+            );
+        }
+        let (status, _, totals) = get(&app, "/api/summary/totals", t).await;
+        assert_eq!(status, StatusCode::OK, "{b:?}: {totals}");
+        for field in [
+            "total_peers",
+            "total_rx",
+            "total_tx",
+            "untracked_peers",
+            "cycle_start",
+        ] {
+            assert_eq!(totals[field], body[field], "{b:?}: {field}");
+        }
+        assert!(
+            totals["total_rx"].as_u64().unwrap() > u64::from(u32::MAX),
+            "{b:?}"
+        );
 
         let (status, _, body) = get(&app, "/api/peers?sort=loudest", t).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{b:?}");

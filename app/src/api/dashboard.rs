@@ -17,7 +17,8 @@ pub const PER_PAGE: u64 = 100;
 /// At most this many untracked peers are listed; the count says how many there are in all.
 pub const UNTRACKED_SHOWN: u64 = 50;
 
-/// The current cycle's totals over tracked peers (from `GET /api/summary/month`).
+/// The current cycle's totals over tracked peers (`GET /api/summary/totals`, the same as
+/// `GET /api/summary/month`'s).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CycleTotals {
     pub cycle_start: DateTime<Utc>,
@@ -97,12 +98,7 @@ pub async fn dashboard_overview() -> Result<Overview, UiError> {
     // Four independent reads, at once: the page waits for the slowest, not their sum.
     let (routers, totals, daily, untracked) = tokio::join!(
         routers::list(principal.clone(), State(api.clone())),
-        // One row is the least the summary pages; only its totals are used here.
-        usage::summary(
-            principal.clone(),
-            State(api.clone()),
-            params([("per_page", Some("1".to_owned()))]),
-        ),
+        usage::totals(principal.clone(), State(api.clone()), params([])),
         history::summary_daily(principal.clone(), State(api.clone()), params([])),
         peers::list(
             principal,

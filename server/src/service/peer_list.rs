@@ -387,3 +387,61 @@ pub fn cycle_totals(rows: &[PeerRank]) -> (u64, u64) {
         (rx.saturating_add(r.cycle_rx), tx.saturating_add(r.cycle_tx))
     })
 }
+
+/// This cycle's totals, summed by the database: no row per peer crosses to wgmik.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DbTotals {
+    pub tracked_peers: u64,
+    /// Over tracked peers: received from them (their upload).
+    pub rx: u64,
+    /// Over tracked peers: sent to them (their download).
+    pub tx: u64,
+    /// Non-dynamic peers that are not tracked.
+    pub untracked_peers: u64,
+}
+
+/// [`DbTotals`] for `cycle`, over one router's peers or all. Equal to summing [`ranks`] (the
+/// test `peer_list.rs` holds them to it) at a fraction of the cost: the dashboard's totals
+/// card reads this on every refresh.
+pub async fn db_totals<C: ConnectionTrait>(
+    db: &C,
+    router_id: Option<i32>,
+    cycle: &Cycle,
+) -> Result<DbTotals, DbError> {
+    use sea_orm::{DbBackend, Statement, Value};
+    let backend = db.get_database_backend();
+    let (p1, p2) = match backend {
+        DbBackend::Postgres => ("$1", "$2"),
+        _ => ("?", "?"),
+    };
+    // PostgreSQL sums BIGINT into NUMERIC; the casts keep one integer type on both backends.
+    let mut sql = format!(
+        "SELECT
+             CAST(COALESCE(SUM(CASE WHEN p.tracked THEN 1 ELSE 0 END), 0) AS BIGINT) AS tracked,
+             CAST(COALESCE(SUM(CASE WHEN p.tracked THEN COALESCE(m.rx, 0) ELSE 0 END), 0)
+                 AS BIGINT) AS rx,
+             CAST(COALESCE(SUM(CASE WHEN p.tracked THEN COALESCE(m.tx, 0) ELSE 0 END), 0)
+                 AS BIGINT) AS tx,
+             CAST(COALESCE(SUM(CASE WHEN NOT p.tracked AND NOT p.dynamic THEN 1 ELSE 0 END), 0)
+                 AS BIGINT) AS untracked
+         FROM peers p
+         LEFT JOIN usage_monthly m ON m.peer_id = p.id AND m.cycle_start = {p1}"
+    );
+    let mut values = vec![Value::ChronoDate(Some(cycle.label))];
+    if let Some(router_id) = router_id {
+        sql.push_str(&format!(" WHERE p.router_id = {p2}"));
+        values.push(Value::Int(Some(router_id)));
+    }
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the totals query returned no row".to_owned()))?;
+    let count =
+        |name: &str| -> Result<u64, DbErr> { Ok(bytes(Some(row.try_get::<i64>("", name)?))) };
+    Ok(DbTotals {
+        tracked_peers: count("tracked")?,
+        rx: count("rx")?,
+        tx: count("tx")?,
+        untracked_peers: count("untracked")?,
+    })
+}

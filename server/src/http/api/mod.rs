@@ -84,6 +84,7 @@ pub fn router_and_doc() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
         .routes(routes!(peers::set_quota, peers::patch_quota))
         .routes(routes!(usage::peer_usage))
         .routes(routes!(usage::summary))
+        .routes(routes!(usage::totals))
         .routes(routes!(csv::peer_usage_csv))
         .routes(routes!(csv::summary_csv))
         .routes(routes!(history::peer_resets))

@@ -185,3 +185,42 @@ pub async fn summary(
         peers,
     }))
 }
+
+/// The current cycle's totals alone (no peer list): summed by the database, cheap at any
+/// fleet size. Equal to `/api/summary/month`'s totals without a search.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CycleTotals {
+    pub cycle_start: DateTime<Utc>,
+    pub cycle_end: DateTime<Utc>,
+    pub timezone: String,
+    pub total_peers: u64,
+    /// Bytes received from tracked peers this cycle (their upload).
+    pub total_rx: u64,
+    /// Bytes sent to tracked peers this cycle (their download).
+    pub total_tx: u64,
+    /// Peers the routers list that are not tracked (dynamic ones apart).
+    pub untracked_peers: u64,
+}
+
+#[utoipa::path(get, path = "/api/summary/totals", tag = "usage",
+    params(("router_id" = Option<i32>, Query)),
+    responses((status = 200, body = CycleTotals), (status = 400, body = crate::http::error::ErrorBody)))]
+pub async fn totals(
+    _: Principal,
+    State(state): State<ApiState>,
+    Query(params): Query<Params>,
+) -> Result<Json<CycleTotals>, ApiError> {
+    query::only(&params, &["router_id"])?;
+    let router_id = query::int(&params, "router_id")?;
+    let ctx = query::context(&state.db, state.clock.now()).await?;
+    let sums = peer_list::db_totals(&state.db, router_id, &ctx.cycle).await?;
+    Ok(Json(CycleTotals {
+        cycle_start: ctx.cycle.start,
+        cycle_end: ctx.cycle.end,
+        timezone: ctx.calendar.timezone_at(ctx.now).name().to_owned(),
+        total_peers: sums.tracked_peers,
+        total_rx: sums.rx,
+        total_tx: sums.tx,
+        untracked_peers: sums.untracked_peers,
+    }))
+}
