@@ -38,7 +38,7 @@ const SORTS: [PeerSort; 8] = [
     PeerSort::Status,
 ];
 
-const NEEDLES: [&str; 7] = [
+const NEEDLES: [&str; 14] = [
     "",
     "peer",
     "ÄRGER",
@@ -46,6 +46,14 @@ const NEEDLES: [&str; 7] = [
     "10.0.0.1",
     " Zed ",
     "no such peer",
+    "PEER-ALPHA",
+    // The Kelvin sign lower-cases to an ASCII `k`: the database's ASCII match must not drop it.
+    "kelvin",
+    "%",
+    "a_b",
+    "_",
+    "\\",
+    "key00",
 ];
 
 async fn get(app: &Router, path: &str, token: &str) -> (StatusCode, Option<u64>, Value) {
@@ -125,6 +133,8 @@ async fn fleet(db: &DatabaseConnection, now: DateTime<Utc>, cycle_label: NaiveDa
         Some("éclair"),
         Some("peer-alpha"),
         Some("Bob"),
+        Some("\u{212A}elvin link"),
+        Some("a_b 50% \\ off"),
     ];
     for i in 0..48_i64 {
         let router_id = routers[usize::from(i % 5 == 4)];
@@ -273,6 +283,15 @@ async fn ranked_lists_equal_full_view_lists() {
                 let found_views = peer_list::search(all_views.clone(), needle);
                 let found_ranks = peer_list::search(all_ranks.clone(), needle);
                 assert_eq!(ids(&found_ranks), ids(&found_views), "{b:?}: {needle:?}");
+                // Narrowed by the database first, decided by `search`: the same rows.
+                let matched =
+                    peer_list::ranks_matching(db, &filter, needle, &settings, &cycle, now)
+                        .await
+                        .unwrap();
+                assert_eq!(
+                    matched, found_ranks,
+                    "{b:?}: {needle:?} (database prefilter)"
+                );
                 for key in SORTS {
                     for descending in [false, true] {
                         let mut v = found_views.clone();
@@ -310,6 +329,9 @@ async fn ranked_lists_equal_full_view_lists() {
         assert!(tracked_views.iter().any(|v| v.quota.percent.is_none()));
         assert!(tracked_views.iter().any(|v| v.quota.over_limit));
         assert!(peer_list::search(tracked_views.clone(), "ÄRGER").len() >= 2);
+        assert!(!peer_list::search(tracked_views.clone(), "kelvin").is_empty());
+        assert!(!peer_list::search(tracked_views.clone(), "a_b").is_empty());
+        assert!(peer_list::search(tracked_views.clone(), "%").len() < tracked_views.len());
 
         // The HTTP lists serve the same slices, counts and totals.
         let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(now));

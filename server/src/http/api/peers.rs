@@ -75,10 +75,16 @@ pub async fn list(
     let per_page = query::uint(&params, "per_page", 100, 1, 1000)?;
 
     let snapshot = crate::db::read_snapshot(&state.db).await?;
-    let mut rows = peer_list::ranks(&snapshot, &filter, &ctx.settings, &ctx.cycle, ctx.now).await?;
-    if let Some(needle) = params.get("q") {
-        rows = peer_list::search(rows, needle);
-    }
+    let needle = params.get("q").map_or("", String::as_str);
+    let mut rows = peer_list::ranks_matching(
+        &snapshot,
+        &filter,
+        needle,
+        &ctx.settings,
+        &ctx.cycle,
+        ctx.now,
+    )
+    .await?;
     if let Some(status) = wanted_status {
         rows.retain(|r| r.status == status);
     }
