@@ -236,15 +236,21 @@ pub async fn ranks_matching<C: ConnectionTrait>(
     Ok(search(rows, needle))
 }
 
+/// The only characters outside ASCII whose lower case contains ASCII: the Kelvin sign `K`
+/// (→ `k`) and the capital I with dot `İ` (→ `i` + a combining dot). A unit test holds Rust's
+/// Unicode tables to this list.
+const LOWERS_TO_ASCII: [char; 2] = ['\u{212A}', '\u{0130}'];
+
 /// A condition every row that [`search`] keeps for `needle` satisfies (a superset), or `None`
 /// when there is none to give (an empty or non-ASCII needle).
 ///
-/// For an ASCII needle and an ASCII field, "the field lower-cased contains the needle
-/// lower-cased" is exactly an ASCII-case-insensitive substring match: SQLite's `LIKE` (ASCII
-/// case folding only, whatever the locale), and on PostgreSQL `LIKE` over the field with
-/// A–Z folded by `translate` (not `ILIKE`/`lower`, which follow the database's locale). A
-/// field with any non-ASCII character may lower-case into ASCII (the Kelvin sign K becomes
-/// `k`), so such fields always pass, and [`search`] judges them.
+/// An ASCII needle can only match a run of ASCII in the lower-cased field. Every ASCII
+/// character there comes from an ASCII character of the field, except those of
+/// [`LOWERS_TO_ASCII`]. So a field without those matches exactly when an ASCII-case-
+/// insensitive substring match finds the needle: SQLite's `LIKE` (ASCII case folding only,
+/// whatever the locale), and on PostgreSQL `LIKE` over the field with A–Z folded by
+/// `translate` (not `ILIKE`/`lower`, which follow the database's locale). Fields holding one
+/// of those characters always pass, and [`search`] judges them.
 fn prefilter<C: ConnectionTrait>(db: &C, needle: &str) -> Option<Condition> {
     let needle = needle.trim().to_lowercase();
     if needle.is_empty() || !needle.is_ascii() {
@@ -270,18 +276,20 @@ fn prefilter<C: ConnectionTrait>(db: &C, needle: &str) -> Option<Condition> {
         "allowed_address",
     ] {
         let field = format!("\"peers\".\"{column}\"");
-        let sql = if postgres {
+        let mut sql = if postgres {
+            // `$1`, not `?`: on PostgreSQL `?` is an operator, left as it is.
             format!(
-                // `$1`, not `?`: on PostgreSQL `?` is an operator, left as it is.
                 "(translate({field}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') \
-                 LIKE $1 ESCAPE '\\' OR octet_length({field}) <> char_length({field}))"
+                 LIKE $1 ESCAPE '\\'"
             )
         } else {
-            format!(
-                "({field} LIKE ? ESCAPE '\\' \
-                 OR length(CAST({field} AS BLOB)) <> length({field}))"
-            )
+            format!("({field} LIKE ? ESCAPE '\\'")
         };
+        let find = if postgres { "strpos" } else { "instr" };
+        for special in LOWERS_TO_ASCII {
+            sql.push_str(&format!(" OR {find}({field}, '{special}') > 0"));
+        }
+        sql.push(')');
         any = any.add(Expr::cust_with_values(sql, [pattern.clone()]));
     }
     Some(any)
@@ -526,4 +534,20 @@ pub async fn db_totals<C: ConnectionTrait>(
         tx: count("tx")?,
         untracked_peers: count("untracked")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LOWERS_TO_ASCII;
+
+    #[test]
+    fn only_the_listed_characters_lower_case_into_ascii() {
+        let found: Vec<char> = (0x80..=0x10FFFF_u32)
+            .filter_map(char::from_u32)
+            .filter(|c| c.to_lowercase().any(|l| l.is_ascii()))
+            .collect();
+        let mut listed = LOWERS_TO_ASCII.to_vec();
+        listed.sort_unstable();
+        assert_eq!(found, listed);
+    }
 }
