@@ -311,6 +311,24 @@ async fn ranked_lists_equal_full_view_lists() {
                     }
                 }
             }
+            // The byte-ordered fast path serves the same count and page as sorting ranks.
+            for key in SORTS {
+                for descending in [false, true] {
+                    let page =
+                        peer_list::byte_ordered_page(db, &filter, key, descending, 3, 7, &cycle)
+                            .await
+                            .unwrap();
+                    let mut sorted = all_ranks.clone();
+                    peer_list::sort(&mut sorted, key, descending);
+                    let want = (sorted.len(), peer_list::page_ids(&sorted, 3, 7));
+                    match key {
+                        PeerSort::Id | PeerSort::Total | PeerSort::Download | PeerSort::Upload => {
+                            assert_eq!(page, Some(want), "{b:?}: {key:?} {descending}")
+                        }
+                        _ => assert_eq!(page, None, "{b:?}: {key:?} needs more than bytes"),
+                    }
+                }
+            }
         }
         // The fleet does hit the cases it is built for.
         let tracked_views = views(

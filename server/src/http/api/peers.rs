@@ -76,21 +76,34 @@ pub async fn list(
 
     let snapshot = crate::db::read_snapshot(&state.db).await?;
     let needle = params.get("q").map_or("", String::as_str);
-    let mut rows = peer_list::ranks_matching(
-        &snapshot,
-        &filter,
-        needle,
-        &ctx.settings,
-        &ctx.cycle,
-        ctx.now,
-    )
-    .await?;
-    if let Some(status) = wanted_status {
-        rows.retain(|r| r.status == status);
-    }
-    peer_list::sort(&mut rows, sort, descending);
-    let total = rows.len();
-    let ids = peer_list::page_ids(&rows, (page - 1).saturating_mul(per_page), per_page);
+    let skip = (page - 1).saturating_mul(per_page);
+    let fast = if needle.trim().is_empty() && wanted_status.is_none() {
+        peer_list::byte_ordered_page(
+            &snapshot, &filter, sort, descending, skip, per_page, &ctx.cycle,
+        )
+        .await?
+    } else {
+        None
+    };
+    let (total, ids) = match fast {
+        Some(page) => page,
+        None => {
+            let mut rows = peer_list::ranks_matching(
+                &snapshot,
+                &filter,
+                needle,
+                &ctx.settings,
+                &ctx.cycle,
+                ctx.now,
+            )
+            .await?;
+            if let Some(status) = wanted_status {
+                rows.retain(|r| r.status == status);
+            }
+            peer_list::sort(&mut rows, sort, descending);
+            (rows.len(), peer_list::page_ids(&rows, skip, per_page))
+        }
+    };
     let rows =
         peer_list::views_in_order(&snapshot, &ids, &ctx.settings, &ctx.cycle, ctx.now).await?;
     snapshot.commit().await?;
