@@ -242,6 +242,8 @@ const server = {
     }
   }),
   api_peers_page: await timeGets("/api/peers?tracked=true&sort=total&order=desc&per_page=100", cookie.header, REQUESTS),
+  // The dashboard's totals card reads /api/summary/totals; the month summary is the API's.
+  api_summary_totals: await timeGets("/api/summary/totals", cookie.header, REQUESTS),
   api_summary_month: await timeGets("/api/summary/month?per_page=1", cookie.header, REQUESTS),
   api_summary_daily: await timeGets("/api/summary/daily", cookie.header, REQUESTS),
   api_untracked: await timeGets("/api/peers?tracked=false&per_page=50", cookie.header, REQUESTS),

@@ -248,8 +248,8 @@ const LOWERS_TO_ASCII: [char; 2] = ['\u{212A}', '\u{0130}'];
 /// character there comes from an ASCII character of the field, except those of
 /// [`LOWERS_TO_ASCII`]. So a field without those matches exactly when an ASCII-case-
 /// insensitive substring match finds the needle: SQLite's `LIKE` (ASCII case folding only,
-/// whatever the locale), and on PostgreSQL `LIKE` over the field with A–Z folded by
-/// `translate` (not `ILIKE`/`lower`, which follow the database's locale). Fields holding one
+/// whatever the locale), and on PostgreSQL `ILIKE` under the "C" collation (A–Z only; the
+/// database's own locale could fold more, or fold `I` to a dotless `ı`). Fields holding one
 /// of those characters always pass, and [`search`] judges them.
 fn prefilter<C: ConnectionTrait>(db: &C, needle: &str) -> Option<Condition> {
     let needle = needle.trim().to_lowercase();
@@ -277,11 +277,9 @@ fn prefilter<C: ConnectionTrait>(db: &C, needle: &str) -> Option<Condition> {
     ] {
         let field = format!("\"peers\".\"{column}\"");
         let mut sql = if postgres {
-            // `$1`, not `?`: on PostgreSQL `?` is an operator, left as it is.
-            format!(
-                "(translate({field}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') \
-                 LIKE $1 ESCAPE '\\'"
-            )
+            // `$1`, not `?`: on PostgreSQL `?` is an operator, left as it is. Under the "C"
+            // collation ILIKE folds A–Z only, whatever the database's locale.
+            format!("({field} COLLATE \"C\" ILIKE $1 ESCAPE '\\'")
         } else {
             format!("({field} LIKE ? ESCAPE '\\'")
         };
