@@ -21,31 +21,16 @@ use server::alerts::signature::verify;
 use server::alerts::{AlertKind, NewAlert, enqueue, recent};
 use server::db::entities::{alert, peer, router, router_health};
 use server::db::poll_commit::{PollReading, RollupSettings, commit_poll, record_failure};
-use server::db::routers::{NewRouter, create};
 use server::db::testing::all_backends;
-use server::routeros::{SystemResource, Transport};
+use server::routeros::SystemResource;
 use server::scheduler::alerts::{DeliveryReport, backoff, deliver_due, webhook_client};
 
 const SECRET: &str = "s3cret-for-tests";
 
 async fn new_router(db: &DatabaseConnection, name: &str, now: DateTime<Utc>) -> router::Model {
-    create(
-        db,
-        NewRouter {
-            name: name.into(),
-            host: "192.0.2.1".into(),
-            port: None,
-            transport: Transport::Api,
-            tls: false,
-            tls_verify: None,
-            tls_fingerprint: None,
-            username: "u".into(),
-            password: "router-password".into(),
-        },
-        now,
-    )
-    .await
-    .unwrap()
+    server::db::testing::offline_router(db, name, now)
+        .await
+        .unwrap()
 }
 
 async fn new_peer(

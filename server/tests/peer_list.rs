@@ -19,10 +19,8 @@ use serde_json::Value;
 use server::auth::AuthState;
 use server::clock::{Clock, ManualClock};
 use server::db::entities::{peer, peer_counter, quota, router_health, usage_monthly};
-use server::db::routers::{NewRouter, create};
 use server::db::testing::all_backends;
 use server::http::api::{ApiState, routes};
-use server::routeros::Transport;
 use server::service::peer_list::{self, PeerSort, Ranked};
 use server::service::peers::{PeerFilter, PeerView, views};
 use tower::ServiceExt;
@@ -95,23 +93,9 @@ fn json_ids(rows: &Value) -> Vec<i32> {
 async fn fleet(db: &DatabaseConnection, now: DateTime<Utc>, cycle_label: NaiveDate) -> Vec<i32> {
     let mut routers = Vec::new();
     for name in ["polled", "never-polled"] {
-        let router = create(
-            db,
-            NewRouter {
-                name: name.into(),
-                host: "192.0.2.1".into(),
-                port: None,
-                transport: Transport::Api,
-                tls: false,
-                tls_verify: None,
-                tls_fingerprint: None,
-                username: "u".into(),
-                password: "router-password".into(),
-            },
-            now,
-        )
-        .await
-        .unwrap();
+        let router = server::db::testing::offline_router(db, name, now)
+            .await
+            .unwrap();
         routers.push(router.id);
     }
     router_health::Entity::delete_many().exec(db).await.unwrap();

@@ -6,9 +6,9 @@
 use chrono::{TimeDelta, TimeZone, Utc};
 use sea_orm::{EntityTrait, PaginatorTrait, Set};
 use server::db::entities::{raw_sample, usage_daily, usage_hourly};
-use server::db::routers::{NewRouter, create, import_peers};
+use server::db::routers::import_peers;
 use server::db::testing::all_backends;
-use server::routeros::{Transport, WgPeer};
+use server::routeros::WgPeer;
 use server::scheduler::retention::{BATCH, run_once};
 
 #[tokio::test]
@@ -20,23 +20,9 @@ async fn removes_only_what_is_past_retention() {
         let mut settings = server::db::settings::load(db).await.unwrap();
         settings.raw_retention_days = 3;
         server::db::settings::save(db, settings, now).await.unwrap();
-        let router = create(
-            db,
-            NewRouter {
-                name: "r".into(),
-                host: "192.0.2.1".into(),
-                port: None,
-                transport: Transport::Api,
-                tls: false,
-                tls_verify: None,
-                tls_fingerprint: None,
-                username: "u".into(),
-                password: "p".into(),
-            },
-            now,
-        )
-        .await
-        .unwrap();
+        let router = server::db::testing::offline_router(db, "r", now)
+            .await
+            .unwrap();
         let peer = WgPeer {
             id: "*1".into(),
             interface: "wg0".into(),

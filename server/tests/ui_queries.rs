@@ -16,10 +16,8 @@ use serde_json::{Value, json};
 use server::auth::AuthState;
 use server::clock::{Clock, ManualClock};
 use server::db::entities::{counter_reset, peer, raw_sample, usage_daily};
-use server::db::routers::{NewRouter, create};
 use server::db::testing::all_backends;
 use server::http::api::{ApiState, routes};
-use server::routeros::Transport;
 use tower::ServiceExt;
 
 async fn get(app: &Router, path: &str, token: &str) -> (StatusCode, Value) {
@@ -109,23 +107,9 @@ async fn dashboard_and_peer_page_queries() {
             .unwrap();
         let t = token.secret().to_owned();
 
-        let router = create(
-            db,
-            NewRouter {
-                name: "edge".into(),
-                host: "192.0.2.1".into(),
-                port: None,
-                transport: Transport::Api,
-                tls: false,
-                tls_verify: None,
-                tls_fingerprint: None,
-                username: "u".into(),
-                password: "router-password".into(),
-            },
-            now,
-        )
-        .await
-        .unwrap();
+        let router = server::db::testing::offline_router(db, "edge", now)
+            .await
+            .unwrap();
         let a = new_peer(db, router.id, "a", true, now).await;
         let c = new_peer(db, router.id, "c", true, now).await;
         let untracked = new_peer(db, router.id, "u", false, now).await;

@@ -152,3 +152,28 @@ fn unique_name(test_name: &str) -> String {
         rand::random::<u32>()
     )
 }
+
+/// A router row for tests that never talk to it: a TEST-NET-1 address (RFC 5737), the binary
+/// API without TLS, placeholder credentials.
+pub async fn offline_router(
+    db: &DatabaseConnection,
+    name: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::db::entities::router::Model, DbError> {
+    crate::db::routers::create(
+        db,
+        crate::db::routers::NewRouter {
+            name: name.into(),
+            host: "192.0.2.1".into(),
+            port: None,
+            transport: crate::routeros::Transport::Api,
+            tls: false,
+            tls_verify: None,
+            tls_fingerprint: None,
+            username: "u".into(),
+            password: "router-password".into(),
+        },
+        now,
+    )
+    .await
+}

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
 use crate::accounting::cycle::Cycle;
@@ -89,71 +89,47 @@ pub trait Ranked {
     fn search_fields(&self) -> [Option<&str>; 5];
 }
 
-impl Ranked for PeerRank {
-    fn id(&self) -> i32 {
-        self.id
-    }
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
-    fn cycle_rx(&self) -> u64 {
-        self.cycle_rx
-    }
-    fn cycle_tx(&self) -> u64 {
-        self.cycle_tx
-    }
-    fn last_seen_at(&self) -> Option<DateTime<Utc>> {
-        self.last_seen_at
-    }
-    fn quota_percent(&self) -> Option<f64> {
-        self.quota_percent
-    }
-    fn status(&self) -> Status {
-        self.status
-    }
-    fn search_fields(&self) -> [Option<&str>; 5] {
-        [
-            self.name.as_deref(),
-            self.comment.as_deref(),
-            Some(self.public_key.as_str()),
-            Some(self.interface.as_str()),
-            self.allowed_address.as_deref(),
-        ]
-    }
+/// [`Ranked`] for a row type with the view's field names; `$quota` reads its quota share.
+macro_rules! ranked_by_fields {
+    ($row:ty, |$this:ident| $quota:expr) => {
+        impl Ranked for $row {
+            fn id(&self) -> i32 {
+                self.id
+            }
+            fn name(&self) -> Option<&str> {
+                self.name.as_deref()
+            }
+            fn cycle_rx(&self) -> u64 {
+                self.cycle_rx
+            }
+            fn cycle_tx(&self) -> u64 {
+                self.cycle_tx
+            }
+            fn last_seen_at(&self) -> Option<DateTime<Utc>> {
+                self.last_seen_at
+            }
+            fn quota_percent(&self) -> Option<f64> {
+                let $this = self;
+                $quota
+            }
+            fn status(&self) -> Status {
+                self.status
+            }
+            fn search_fields(&self) -> [Option<&str>; 5] {
+                [
+                    self.name.as_deref(),
+                    self.comment.as_deref(),
+                    Some(self.public_key.as_str()),
+                    Some(self.interface.as_str()),
+                    self.allowed_address.as_deref(),
+                ]
+            }
+        }
+    };
 }
 
-impl Ranked for PeerView {
-    fn id(&self) -> i32 {
-        self.id
-    }
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
-    fn cycle_rx(&self) -> u64 {
-        self.cycle_rx
-    }
-    fn cycle_tx(&self) -> u64 {
-        self.cycle_tx
-    }
-    fn last_seen_at(&self) -> Option<DateTime<Utc>> {
-        self.last_seen_at
-    }
-    fn quota_percent(&self) -> Option<f64> {
-        self.quota.percent
-    }
-    fn status(&self) -> Status {
-        self.status
-    }
-    fn search_fields(&self) -> [Option<&str>; 5] {
-        [
-            self.name.as_deref(),
-            self.comment.as_deref(),
-            Some(self.public_key.as_str()),
-            Some(self.interface.as_str()),
-            self.allowed_address.as_deref(),
-        ]
-    }
-}
+ranked_by_fields!(PeerRank, |row| row.quota_percent);
+ranked_by_fields!(PeerView, |view| view.quota.percent);
 
 /// Sorts in place; ties broken by id so pages are stable.
 pub fn sort<T: Ranked>(rows: &mut [T], key: PeerSort, descending: bool) {
@@ -293,39 +269,14 @@ fn prefilter<C: ConnectionTrait>(db: &C, needle: &str) -> Option<Condition> {
     Some(any)
 }
 
-async fn ranks_where<C: ConnectionTrait>(
-    db: &C,
-    filter: &PeerFilter,
-    condition: Option<Condition>,
-    settings: &settings_entity::Model,
-    cycle: &Cycle,
-    now: DateTime<Utc>,
-) -> Result<Vec<PeerRank>, DbError> {
+/// `SELECT peers.id, <this cycle's rx, tx as m_rx, m_tx> FROM peers LEFT JOIN usage_monthly`
+/// narrowed to `filter`: what every list query starts from.
+fn peers_with_cycle_bytes(filter: &PeerFilter, cycle: &Cycle) -> SelectStatement {
     use peer::Column as P;
-    let status_ctx = StatusContext::load(db, settings, now).await?;
     let mut select = Query::select();
     select
         .from(peer::Entity)
-        .columns([
-            (peer::Entity, P::Id),
-            (peer::Entity, P::RouterId),
-            (peer::Entity, P::Tracked),
-            (peer::Entity, P::Dynamic),
-            (peer::Entity, P::DisplayName),
-            (peer::Entity, P::Name),
-            (peer::Entity, P::Comment),
-            (peer::Entity, P::PublicKey),
-            (peer::Entity, P::Interface),
-            (peer::Entity, P::AllowedAddress),
-        ])
-        .expr_as(
-            Expr::col((peer_counter::Entity, peer_counter::Column::LastHandshakeAt)),
-            Alias::new("c_handshake"),
-        )
-        .expr_as(
-            Expr::col((peer_counter::Entity, peer_counter::Column::LastRxMovedAt)),
-            Alias::new("c_rx_moved"),
-        )
+        .column((peer::Entity, P::Id))
         .expr_as(
             Expr::col((usage_monthly::Entity, usage_monthly::Column::Rx)),
             Alias::new("m_rx"),
@@ -333,23 +284,6 @@ async fn ranks_where<C: ConnectionTrait>(
         .expr_as(
             Expr::col((usage_monthly::Entity, usage_monthly::Column::Tx)),
             Alias::new("m_tx"),
-        )
-        .expr_as(
-            Expr::col((quota::Entity, quota::Column::Mode)),
-            Alias::new("q_mode"),
-        )
-        .expr_as(
-            Expr::col((quota::Entity, quota::Column::LimitBytes)),
-            Alias::new("q_limit"),
-        )
-        .expr_as(
-            Expr::col((quota::Entity, quota::Column::Direction)),
-            Alias::new("q_direction"),
-        )
-        .left_join(
-            peer_counter::Entity,
-            Expr::col((peer_counter::Entity, peer_counter::Column::PeerId))
-                .equals((peer::Entity, P::Id)),
         )
         .left_join(
             usage_monthly::Entity,
@@ -362,12 +296,7 @@ async fn ranks_where<C: ConnectionTrait>(
                     Expr::col((usage_monthly::Entity, usage_monthly::Column::CycleStart))
                         .eq(cycle.label),
                 ),
-        )
-        .left_join(
-            quota::Entity,
-            Expr::col((quota::Entity, quota::Column::PeerId)).equals((peer::Entity, P::Id)),
-        )
-        .order_by((peer::Entity, P::Id), sea_orm::Order::Asc);
+        );
     if let Some(router_id) = filter.router_id {
         select.and_where(Expr::col((peer::Entity, P::RouterId)).eq(router_id));
     }
@@ -376,6 +305,63 @@ async fn ranks_where<C: ConnectionTrait>(
     }
     if let Some(ids) = &filter.ids {
         select.and_where(Expr::col((peer::Entity, P::Id)).is_in(ids.iter().copied()));
+    }
+    select
+}
+
+async fn ranks_where<C: ConnectionTrait>(
+    db: &C,
+    filter: &PeerFilter,
+    condition: Option<Condition>,
+    settings: &settings_entity::Model,
+    cycle: &Cycle,
+    now: DateTime<Utc>,
+) -> Result<Vec<PeerRank>, DbError> {
+    use peer::Column as P;
+    let status_ctx = StatusContext::load(db, settings, now).await?;
+    let mut select = peers_with_cycle_bytes(filter, cycle);
+    select
+        .columns([
+            (peer::Entity, P::RouterId),
+            (peer::Entity, P::Tracked),
+            (peer::Entity, P::Dynamic),
+            (peer::Entity, P::DisplayName),
+            (peer::Entity, P::Name),
+            (peer::Entity, P::Comment),
+            (peer::Entity, P::PublicKey),
+            (peer::Entity, P::Interface),
+            (peer::Entity, P::AllowedAddress),
+        ])
+        .left_join(
+            peer_counter::Entity,
+            Expr::col((peer_counter::Entity, peer_counter::Column::PeerId))
+                .equals((peer::Entity, P::Id)),
+        )
+        .left_join(
+            quota::Entity,
+            Expr::col((quota::Entity, quota::Column::PeerId)).equals((peer::Entity, P::Id)),
+        )
+        .order_by((peer::Entity, P::Id), sea_orm::Order::Asc);
+    for (column, alias) in [
+        (
+            Expr::col((peer_counter::Entity, peer_counter::Column::LastHandshakeAt)),
+            "c_handshake",
+        ),
+        (
+            Expr::col((peer_counter::Entity, peer_counter::Column::LastRxMovedAt)),
+            "c_rx_moved",
+        ),
+        (Expr::col((quota::Entity, quota::Column::Mode)), "q_mode"),
+        (
+            Expr::col((quota::Entity, quota::Column::LimitBytes)),
+            "q_limit",
+        ),
+        (
+            Expr::col((quota::Entity, quota::Column::Direction)),
+            "q_direction",
+        ),
+    ] {
+        select.expr_as(column, Alias::new(alias));
     }
     if let Some(condition) = condition {
         select.cond_where(condition);
@@ -488,46 +474,13 @@ pub async fn byte_ordered_page<C: ConnectionTrait>(
     take: u64,
     cycle: &Cycle,
 ) -> Result<Option<(usize, Vec<i32>)>, DbError> {
-    use peer::Column as P;
     if !matches!(
         key,
         PeerSort::Id | PeerSort::Total | PeerSort::Download | PeerSort::Upload
     ) {
         return Ok(None);
     }
-    let mut select = Query::select();
-    select
-        .from(peer::Entity)
-        .column((peer::Entity, P::Id))
-        .expr_as(
-            Expr::col((usage_monthly::Entity, usage_monthly::Column::Rx)),
-            Alias::new("m_rx"),
-        )
-        .expr_as(
-            Expr::col((usage_monthly::Entity, usage_monthly::Column::Tx)),
-            Alias::new("m_tx"),
-        )
-        .left_join(
-            usage_monthly::Entity,
-            Condition::all()
-                .add(
-                    Expr::col((usage_monthly::Entity, usage_monthly::Column::PeerId))
-                        .equals((peer::Entity, P::Id)),
-                )
-                .add(
-                    Expr::col((usage_monthly::Entity, usage_monthly::Column::CycleStart))
-                        .eq(cycle.label),
-                ),
-        );
-    if let Some(router_id) = filter.router_id {
-        select.and_where(Expr::col((peer::Entity, P::RouterId)).eq(router_id));
-    }
-    if let Some(tracked) = filter.tracked {
-        select.and_where(Expr::col((peer::Entity, P::Tracked)).eq(tracked));
-    }
-    if let Some(ids) = &filter.ids {
-        select.and_where(Expr::col((peer::Entity, P::Id)).is_in(ids.iter().copied()));
-    }
+    let select = peers_with_cycle_bytes(filter, cycle);
     let statement = db.get_database_backend().build(&select);
     let mut rows = db
         .query_all_raw(statement)
