@@ -106,8 +106,15 @@ fn ensure_parent_dir(path: &Path) -> Result<(), DbError> {
         source,
     })?;
     // create_dir_all succeeds on an existing read-only directory; find that out now rather than
-    // at the first write, with a message that names the directory.
-    let probe = dir.join(".wgmik-write-test");
+    // at the first write, with a message that names the directory. The probe's name is unique
+    // to this call: `wgmik token create` beside a running server shares the directory, and
+    // with one shared name one process's remove made the other's fail (seen in CI).
+    static PROBES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let probe = dir.join(format!(
+        ".wgmik-write-test-{}-{}",
+        std::process::id(),
+        PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     std::fs::write(&probe, b"")
         .and_then(|()| std::fs::remove_file(&probe))
         .map_err(|source| DbError::DataDir {
@@ -185,4 +192,32 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTra
         ..TransactionOptions::default()
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ensure_parent_dir;
+
+    /// Many processes (a server, `wgmik token create`, …) check one data directory at once;
+    /// threads stand in for them. With one shared probe name, one's remove broke another's.
+    #[test]
+    fn concurrent_directory_checks_do_not_trip_over_each_other() {
+        let dir = std::env::temp_dir().join(format!("wgmik-probe-{}", std::process::id()));
+        let db_path = dir.join("wgmik.db");
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let db_path = db_path.clone();
+                std::thread::spawn(move || {
+                    (0..200)
+                        .map(|_| ensure_parent_dir(&db_path).is_ok())
+                        .all(|ok| ok)
+                })
+            })
+            .collect();
+        let all_ok = threads.into_iter().all(|t| t.join().unwrap_or(false));
+        let leftovers = std::fs::read_dir(&dir).map_or(0, |entries| entries.count());
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(all_ok, "a directory check failed");
+        assert_eq!(leftovers, 0, "probe files left behind");
+    }
 }
