@@ -207,11 +207,7 @@ mod tests {
         let threads: Vec<_> = (0..8)
             .map(|_| {
                 let db_path = db_path.clone();
-                std::thread::spawn(move || {
-                    (0..200)
-                        .map(|_| ensure_parent_dir(&db_path).is_ok())
-                        .all(|ok| ok)
-                })
+                std::thread::spawn(move || (0..200).all(|_| ensure_parent_dir(&db_path).is_ok()))
             })
             .collect();
         let all_ok = threads.into_iter().all(|t| t.join().unwrap_or(false));
