@@ -6,4 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh "$@"
-cargo leptos build --release
+# --split: every page is its own wasm chunk (app/src/routes.rs); lazy routes need it.
+cargo leptos build --release --split

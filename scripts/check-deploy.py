@@ -3,7 +3,7 @@
 the build machines, so the image itself cannot be built in CI; this checks what can be):
 
 - the Dockerfile's build stage and the README's first command (scripts/run.sh) both build
-  through scripts/build.sh, which runs scripts/setup.sh and `cargo leptos build --release`;
+  through scripts/build.sh, which runs scripts/setup.sh and `cargo leptos build --release --split`;
 - the runtime stage copies exactly the binary and the site, runs as a non-root user, exposes
   the port WGMIK_BIND names, keeps data in the volume WGMIK_DATA_DIR names, and its
   HEALTHCHECK is `wgmik healthcheck`, a subcommand the binary has;
@@ -40,7 +40,7 @@ need(re.search(r"^RUN scripts/build\.sh\b", build, re.M), "Dockerfile build stag
 need(re.search(r"^scripts/build\.sh\b", read("scripts/run.sh"), re.M), "scripts/run.sh does not call scripts/build.sh")
 build_sh = read("scripts/build.sh")
 need(re.search(r"^scripts/setup\.sh\b", build_sh, re.M), "scripts/build.sh does not run scripts/setup.sh")
-need("cargo leptos build --release" in build_sh, "scripts/build.sh does not run `cargo leptos build --release`")
+need("cargo leptos build --release --split" in build_sh, "scripts/build.sh does not run `cargo leptos build --release --split`")
 readme = read("README.md")
 need("scripts/run.sh" in readme, "README does not give scripts/run.sh as the first command")
 rust_version = re.search(r'^rust-version = "([0-9.]+)"', read("Cargo.toml"), re.M).group(1)

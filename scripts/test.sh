@@ -36,8 +36,8 @@ fi
 cargo test --workspace --features wgmik/ssr
 
 unset CARGO_TARGET_DIR
-step "release build (cargo leptos build --release)"
-cargo leptos build --release
+step "release build (cargo leptos build --release --split)"
+cargo leptos build --release --split
 step "API fuzzing (schemathesis over /api/openapi.json, release binary)"
 WGMIK_BIN=target/release/wgmik scripts/api-fuzz.sh
 step "browser tests (headless Chromium): first run, gate, login, hydration"

@@ -10,7 +10,7 @@
 # WGMIK_BIN / WGMIK_SITE pick the binary and site (default target/release/wgmik, target/site);
 # UI_BENCH_DATA the data directory (default /tmp/ui-bench-data, or /tmp/ui-bench-data-pg with
 # --postgres, whose database is dropped and created again when seeding). The binary and site are
-# measured as they are: build them first (scripts/build.sh or cargo leptos build --release).
+# measured as they are: build them first (scripts/build.sh or cargo leptos build --release --split).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

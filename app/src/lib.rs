@@ -12,12 +12,14 @@ pub mod error;
 pub mod format;
 pub mod pages;
 pub mod resource;
+pub mod routes;
 pub mod types;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
+use routes::*;
 
 /// The HTML document around every page. ECharts loads before the hydration scripts so chart
 /// effects find it (TOOLCHAIN.md); it is served from our own site, never a CDN.
@@ -49,18 +51,18 @@ pub fn App() -> impl IntoView {
         <Title text="wgmik" />
         <Router>
             <Routes fallback=|| pages::not_found::NotFound>
-                <Route path=path!("/login") view=pages::auth::LoginPage />
-                <Route path=path!("/setup") view=pages::auth::SetupPage />
+                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} />
+                <Route path=path!("/setup") view={Lazy::<SetupRoute>::new()} />
                 <ParentRoute path=path!("") view=components::layout::AppLayout>
-                    <Route path=path!("/") view=pages::dashboard::DashboardPage />
-                    <Route path=path!("/peers/:id") view=pages::peer::PeerPage />
-                    <Route path=path!("/wizard") view=pages::wizard::WizardPage />
+                    <Route path=path!("/") view={Lazy::<DashboardRoute>::new()} />
+                    <Route path=path!("/peers/:id") view={Lazy::<PeerRoute>::new()} />
+                    <Route path=path!("/wizard") view={Lazy::<WizardRoute>::new()} />
                     // Whole HTML before the first byte (not streamed out of order): with
                     // JavaScript off, streamed content would stay hidden behind its fallback,
                     // and these two pages must work without it.
-                    <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SsrMode::Async />
-                    <Route path=path!("/audit") view=pages::audit::AuditPage ssr=SsrMode::Async />
-                    <Route path=path!("/system") view=pages::home::HomePage />
+                    <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/system") view={Lazy::<SystemRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>
