@@ -1,6 +1,7 @@
 //! Router leases (issue #8) on both backends: the one-statement take-or-renew, expiry and
 //! takeover, the heartbeat, release, and the fence that makes a poll commit of an instance
-//! that lost its lease write nothing.
+//! that lost its lease write nothing, and that deleting a router waits out a poll commit in
+//! flight and leaves none of its samples behind.
 #![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
@@ -167,6 +168,95 @@ async fn leases_take_renew_expire_fence_and_release() {
             .await
             .unwrap();
         assert_eq!(gone, LeaseState::Gone, "{b:?}");
+        test_db.cleanup().await;
+    }
+}
+
+/// A router deleted while one of its poll commits is in flight: the delete waits for the
+/// commit (the fence holds the lease row) and then removes the samples it wrote, and a poll
+/// after the delete writes nothing. On PostgreSQL no foreign key removes samples (migration
+/// 000009), so this is what keeps them from outliving their peers.
+#[tokio::test]
+async fn deleting_a_router_waits_for_a_poll_in_flight() {
+    use sea_orm::{PaginatorTrait, Set, TransactionTrait};
+    use server::db::entities::raw_sample;
+    for test_db in all_backends("leases_delete").await {
+        let db = &test_db.db;
+        let b = test_db.backend;
+        let t0 = Utc::now().with_nanosecond(0).unwrap();
+        let router = server::db::testing::offline_router(db, "edge", t0)
+            .await
+            .unwrap();
+        let r = router.id;
+        import_peers(db, r, &[wg(0)], t0).await.unwrap();
+        let peer_id = server::db::entities::peer::Entity::find()
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let lease = leases::acquire(db, r, "A", t0, TTL).await.unwrap();
+        assert!(matches!(lease, LeaseState::Ours { .. }), "{b:?}: {lease:?}");
+        let fence_a = Fence {
+            holder: "A",
+            ttl: TTL,
+        };
+
+        // A poll commit in flight: fenced, one sample written, not committed yet.
+        let poll = db.begin().await.unwrap();
+        assert!(leases::fence(&poll, r, fence_a, Utc::now()).await.unwrap());
+        raw_sample::Entity::insert(raw_sample::ActiveModel {
+            peer_id: Set(peer_id),
+            at: Set(t0),
+            rx_counter: Set(1),
+            tx_counter: Set(1),
+            delta_rx: Set(1),
+            delta_tx: Set(1),
+            last_handshake_at: Set(None),
+            ..Default::default()
+        })
+        .exec_without_returning(&poll)
+        .await
+        .unwrap();
+        let deleting = tokio::spawn({
+            let db = db.clone();
+            async move { server::service::routers::delete(&db, r).await }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            !deleting.is_finished(),
+            "{b:?}: the delete did not wait for the poll in flight"
+        );
+        poll.commit().await.unwrap();
+        assert!(deleting.await.unwrap().unwrap(), "{b:?}");
+
+        assert_eq!(
+            raw_sample::Entity::find().count(db).await.unwrap(),
+            0,
+            "{b:?}: a sample outlived its router"
+        );
+        // A poll of the deleted router finds no lease: nothing written.
+        let late = commit_poll_fenced(
+            db,
+            r,
+            &reading(t0 + TimeDelta::seconds(30), 100),
+            RollupSettings::fixed(
+                chrono_tz::UTC,
+                server::accounting::cycle::ResetDay::new(1).unwrap(),
+            ),
+            Duration::ZERO,
+            Some(fence_a),
+        )
+        .await;
+        assert!(
+            matches!(late, Err(CommitError::LeaseLost { router_id }) if router_id == r),
+            "{b:?}: {late:?}"
+        );
+        assert_eq!(
+            raw_sample::Entity::find().count(db).await.unwrap(),
+            0,
+            "{b:?}"
+        );
         test_db.cleanup().await;
     }
 }

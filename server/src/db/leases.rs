@@ -173,6 +173,17 @@ pub async fn fence<C: ConnectionTrait>(
     Ok(done.rows_affected() == 1)
 }
 
+/// Drops router `router_id`'s lease, whoever holds it, waiting for a poll commit of that
+/// router in flight (its fence holds the row locked until COMMIT).
+pub async fn release<C: ConnectionTrait>(db: &C, router_id: i32) -> Result<u64, DbErr> {
+    let b = db.get_database_backend();
+    let sql = format!("DELETE FROM router_leases WHERE router_id = {}", p(b, 1));
+    let done = db
+        .execute_raw(Statement::from_sql_and_values(b, sql, [router_id.into()]))
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// Drops every lease of `holder` (graceful shutdown); returns how many.
 pub async fn release_all<C: ConnectionTrait>(db: &C, holder: &str) -> Result<u64, DbErr> {
     let b = db.get_database_backend();

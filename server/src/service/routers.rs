@@ -321,6 +321,11 @@ pub async fn delete(db: &DatabaseConnection, id: i32) -> Result<bool, DbError> {
     if router::Entity::find_by_id(id).one(&txn).await?.is_none() {
         return Ok(false);
     }
+    // The router's lease row first: a poll commit holds it locked from its first statement to
+    // its COMMIT (`db::leases::fence`), so this waits out a poll in flight, and a later poll's
+    // fence finds no lease and writes nothing. The deletes below then see every sample ever
+    // committed for these peers: on PostgreSQL no foreign key removes them (migration 000009).
+    crate::db::leases::release(&txn, id).await?;
     let peer_ids: Vec<i32> = peer::Entity::find()
         .select_only()
         .column(peer::Column::Id)
