@@ -581,15 +581,11 @@ async fn run_reset_case(db: &DatabaseConnection, test_db: &TestDb, case: &ResetC
     assert_eq!(state.cycle_start, case.boundary, "{label}");
     assert!(state.used_bytes <= PER_POLL * 2, "{label}: {state:?}");
     // Clean up this case's router so the next case starts from an empty fleet.
-    peer::Entity::delete_many()
-        .filter(peer::Column::RouterId.eq(fx.router.id))
-        .exec(db)
-        .await
-        .unwrap();
-    router::Entity::delete_by_id(fx.router.id)
-        .exec(db)
-        .await
-        .unwrap();
+    assert!(
+        server::service::routers::delete(db, fx.router.id)
+            .await
+            .unwrap()
+    );
     fx.shutdown().await;
 }
 
