@@ -173,3 +173,15 @@ export const viewports = [
   ["desktop", { width: 1280, height: 800 }],
   ["phone", { width: 375, height: 740 }],
 ];
+
+/**
+ * Opens `url` and waits until the app has hydrated (`App` sets `<body data-hydrated>`): until
+ * then a click is a plain form post or nothing, and text typed into a field is replaced by
+ * the hydrated field's own value. Each page's code is a lazily loaded wasm chunk, so hydration
+ * can come a second or more after the HTML.
+ */
+export async function gotoHydrated(page, url) {
+  const response = await page.goto(url);
+  await page.waitForSelector("body[data-hydrated]", { state: "attached", timeout: 30_000 });
+  return response;
+}

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import {
   assert,
   freePort,
+  gotoHydrated,
   launchBrowser,
   output,
   runner,
@@ -29,7 +30,7 @@ const { base } = wgmik;
 let browser;
 
 async function signIn(page) {
-  await page.goto(base + "/login");
+  await gotoHydrated(page, base + "/login");
   await page.fill("#username", admin.username);
   await page.fill("#password", admin.password);
   await page.click("#sign-in");
@@ -70,7 +71,7 @@ async function expectWizardError(page, code) {
 /** Runs the wizard to the end for simulator router `index`; returns the imported keys. */
 async function addRouter(page, index, connection) {
   const info = sim.routers[index];
-  await page.goto(base + "/wizard");
+  await gotoHydrated(page, base + "/wizard");
   await connect(page, connection);
   await page.click("#wizard-test");
   await page.locator("#wizard-test-result").waitFor({ timeout: 20_000 });
@@ -110,7 +111,7 @@ try {
   const page = await context.newPage();
 
   await check("first run: create the admin and land on the dashboard", async () => {
-    await page.goto(base + "/");
+    await gotoHydrated(page, base + "/");
     assert(new URL(page.url()).pathname === "/setup", `landed on ${page.url()}`);
     await page.fill("#username", admin.username);
     await page.fill("#password", admin.password);
@@ -121,7 +122,7 @@ try {
   });
 
   await check("settings: a bad poll interval is refused next to the field, a good one saved", async () => {
-    await page.goto(base + "/settings");
+    await gotoHydrated(page, base + "/settings");
     await page.fill("#poll_interval_seconds", "2");
     await page.click("#settings-save");
     const error = page.locator("#poll_interval_seconds-error");
@@ -136,7 +137,7 @@ try {
 
   await check("wizard: wrong password, unreachable router and TLS failure say what went wrong", async () => {
     const info = sim.routers[0];
-    await page.goto(base + "/wizard");
+    await gotoHydrated(page, base + "/wizard");
     await connect(page, { transport: "rest", port: info.rest_http, tls: false, password: "wrong" });
     await expectWizardError(page, "router_auth");
     await connect(page, { transport: "rest", port: await freePort(), tls: false, password: info.password });
@@ -177,7 +178,7 @@ try {
     const summary = await apiGet(page, "/api/summary/month?per_page=1000");
     assert(summary.total_peers === imported.length, `${summary.total_peers} tracked, ${imported.length} imported`);
     const errors = watchErrors(page);
-    await page.goto(base + "/");
+    await gotoHydrated(page, base + "/");
     await page.locator("#peer-table [data-peer-id]").first().waitFor({ timeout: 10_000 });
     const down = await page.getAttribute("#cycle-total-download", "data-bytes");
     const up = await page.getAttribute("#cycle-total-upload", "data-bytes");
@@ -211,7 +212,7 @@ try {
   });
 
   await check("the dashboard refreshes while open, keeping the search text and the page", async () => {
-    await page.goto(base + "/");
+    await gotoHydrated(page, base + "/");
     await page.locator("#peer-table [data-peer-id]").first().waitFor({ timeout: 10_000 });
     await page.evaluate(() => {
       window.__notReloaded = true;
@@ -235,7 +236,7 @@ try {
     const routers = await apiGet(page, "/api/routers");
     const simIndex = routers.findIndex((r) => r.id === target.router_id);
     const errors = watchErrors(page);
-    await page.goto(`${base}/peers/${target.id}`);
+    await gotoHydrated(page, `${base}/peers/${target.id}`);
     await page.locator("#peer-status [data-status]").waitFor();
     for (const [button, wanted] of [["#peer-disable", true], ["#peer-enable", false]]) {
       await page.click(button);
@@ -257,7 +258,7 @@ try {
   });
 
   await check("audit lists the disable and the enable", async () => {
-    await page.goto(base + "/audit");
+    await gotoHydrated(page, base + "/audit");
     await waitFor(
       async () => (await page.locator("#audit-table [data-action-id]").count()) >= 2,
       10_000,
@@ -301,7 +302,7 @@ try {
       await shot.setViewportSize(viewport);
       const errors = watchErrors(shot);
       for (const [name, path] of pages) {
-        const res = await shot.goto(base + path);
+        const res = await gotoHydrated(shot, base + path);
         assert(res.status() === 200, `${path}: ${res.status()}`);
         await shot.waitForTimeout(500);
         const overflow = await shot.evaluate(() => {
