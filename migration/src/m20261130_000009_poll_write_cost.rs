@@ -49,8 +49,13 @@ const ADD_RAW_SAMPLES_FK: &str = "ALTER TABLE raw_samples ADD FOREIGN KEY (peer_
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_index(Index::drop().name(RAW_AT).table(RawSamples::Table).to_owned())
-            .await?;
+        m.drop_index(
+            Index::drop()
+                .name(RAW_AT)
+                .table(RawSamples::Table)
+                .to_owned(),
+        )
+        .await?;
         m.drop_index(
             Index::drop()
                 .name(HOURLY_HOUR)
