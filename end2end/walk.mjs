@@ -29,8 +29,9 @@ const wgmik = await startWgmik();
 const { base } = wgmik;
 let browser;
 
+/** Signs in through the plain login form (used by the JavaScript-off check: no hydration). */
 async function signIn(page) {
-  await gotoHydrated(page, base + "/login");
+  await page.goto(base + "/login");
   await page.fill("#username", admin.username);
   await page.fill("#password", admin.password);
   await page.click("#sign-in");
