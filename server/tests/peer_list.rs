@@ -476,5 +476,6 @@ async fn ranked_lists_equal_full_view_lists() {
         let (status, _, body) = get(&app, "/api/peers?sort=loudest", t).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{b:?}");
         assert_eq!(body["field"], "sort", "{b:?}");
+        test_db.cleanup().await;
     }
 }
