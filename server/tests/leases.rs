@@ -178,7 +178,7 @@ async fn leases_take_renew_expire_fence_and_release() {
 /// 000009), so this is what keeps them from outliving their peers.
 #[tokio::test]
 async fn deleting_a_router_waits_for_a_poll_in_flight() {
-    use sea_orm::{PaginatorTrait, Set, TransactionTrait};
+    use sea_orm::{PaginatorTrait, TransactionTrait};
     use server::db::entities::raw_sample;
     for test_db in all_backends("leases_delete").await {
         let db = &test_db.db;
@@ -205,19 +205,10 @@ async fn deleting_a_router_waits_for_a_poll_in_flight() {
         // A poll commit in flight: fenced, one sample written, not committed yet.
         let poll = db.begin().await.unwrap();
         assert!(leases::fence(&poll, r, fence_a, Utc::now()).await.unwrap());
-        raw_sample::Entity::insert(raw_sample::ActiveModel {
-            peer_id: Set(peer_id),
-            at: Set(t0),
-            rx_counter: Set(1),
-            tx_counter: Set(1),
-            delta_rx: Set(1),
-            delta_tx: Set(1),
-            last_handshake_at: Set(None),
-            ..Default::default()
-        })
-        .exec_without_returning(&poll)
-        .await
-        .unwrap();
+        raw_sample::Entity::insert(server::db::testing::raw_sample_at(peer_id, t0))
+            .exec_without_returning(&poll)
+            .await
+            .unwrap();
         let deleting = tokio::spawn({
             let db = db.clone();
             async move { server::service::routers::delete(&db, r).await }

@@ -56,16 +56,7 @@ async fn removes_only_what_is_past_retention() {
         // More old samples than one batch holds, one a second before the cutoff, some newer.
         let old = usize::try_from(BATCH).unwrap() + 1_500;
         let cutoff = now - TimeDelta::days(3);
-        let sample_of = |peer_id, at| raw_sample::ActiveModel {
-            peer_id: Set(peer_id),
-            at: Set(at),
-            rx_counter: Set(1),
-            tx_counter: Set(1),
-            delta_rx: Set(1),
-            delta_tx: Set(1),
-            last_handshake_at: Set(None),
-            ..Default::default()
-        };
+        let sample_of = server::db::testing::raw_sample_at;
         let sample = |at| sample_of(peer_id, at);
         let mut rows: Vec<_> = (0..old)
             .map(|i| sample(cutoff - TimeDelta::seconds(1 + i64::try_from(i).unwrap())))

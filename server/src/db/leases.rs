@@ -176,20 +176,24 @@ pub async fn fence<C: ConnectionTrait>(
 /// Drops router `router_id`'s lease, whoever holds it, waiting for a poll commit of that
 /// router in flight (its fence holds the row locked until COMMIT).
 pub async fn release<C: ConnectionTrait>(db: &C, router_id: i32) -> Result<u64, DbErr> {
-    let b = db.get_database_backend();
-    let sql = format!("DELETE FROM router_leases WHERE router_id = {}", p(b, 1));
-    let done = db
-        .execute_raw(Statement::from_sql_and_values(b, sql, [router_id.into()]))
-        .await?;
-    Ok(done.rows_affected())
+    delete_where(db, "router_id", router_id.into()).await
 }
 
 /// Drops every lease of `holder` (graceful shutdown); returns how many.
 pub async fn release_all<C: ConnectionTrait>(db: &C, holder: &str) -> Result<u64, DbErr> {
+    delete_where(db, "holder", holder.into()).await
+}
+
+/// `DELETE FROM router_leases WHERE <column> = value`; `column` is one of ours, never input.
+async fn delete_where<C: ConnectionTrait>(
+    db: &C,
+    column: &'static str,
+    value: Value,
+) -> Result<u64, DbErr> {
     let b = db.get_database_backend();
-    let sql = format!("DELETE FROM router_leases WHERE holder = {}", p(b, 1));
+    let sql = format!("DELETE FROM router_leases WHERE {column} = {}", p(b, 1));
     let done = db
-        .execute_raw(Statement::from_sql_and_values(b, sql, [holder.into()]))
+        .execute_raw(Statement::from_sql_and_values(b, sql, [value]))
         .await?;
     Ok(done.rows_affected())
 }

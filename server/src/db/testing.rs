@@ -177,3 +177,22 @@ pub async fn offline_router(
     )
     .await
 }
+
+/// A raw sample of `peer_id` at `at` with every counter and delta 1 and no handshake: the row
+/// tests insert by hand where only its peer and instant matter.
+pub fn raw_sample_at(
+    peer_id: i32,
+    at: chrono::DateTime<chrono::Utc>,
+) -> crate::db::entities::raw_sample::ActiveModel {
+    use sea_orm::Set;
+    crate::db::entities::raw_sample::ActiveModel {
+        peer_id: Set(peer_id),
+        at: Set(at),
+        rx_counter: Set(1),
+        tx_counter: Set(1),
+        delta_rx: Set(1),
+        delta_tx: Set(1),
+        last_handshake_at: Set(None),
+        ..Default::default()
+    }
+}
