@@ -12,6 +12,7 @@ mod m20261130_000006_poll_fillfactor;
 mod m20261130_000007_router_leases;
 mod m20261130_000008_usage_daily_day;
 mod m20261130_000009_poll_write_cost;
+mod m20261130_000010_router_daily;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_router_leases::Migration),
             Box::new(m20261130_000008_usage_daily_day::Migration),
             Box::new(m20261130_000009_poll_write_cost::Migration),
+            Box::new(m20261130_000010_router_daily::Migration),
         ]
     }
 }

@@ -434,6 +434,16 @@ async fn main() {
         ),
     )
     .await;
+    // Each router's daily sums (migration 000010), as the polls keep them.
+    exec(
+        &db,
+        "usage_router_daily",
+        "INSERT INTO usage_router_daily (day, router_id, rx, tx)
+         SELECT d.day, p.router_id, SUM(d.rx), SUM(d.tx)
+         FROM usage_daily d JOIN peers p ON p.id = d.peer_id
+         GROUP BY d.day, p.router_id;",
+    )
+    .await;
     let month = d.month_of("day");
     exec(
         &db,
@@ -532,6 +542,7 @@ async fn main() {
         "quotas",
         "usage_hourly",
         "usage_daily",
+        "usage_router_daily",
         "usage_monthly",
         "peer_counters",
         "raw_samples",

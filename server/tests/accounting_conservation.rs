@@ -25,7 +25,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use server::clock::{Clock, ManualClock};
 use server::db::entities::{
     counter_reset, peer, peer_counter, raw_sample, router, router_health, usage_daily,
-    usage_hourly, usage_monthly,
+    usage_hourly, usage_monthly, usage_router_daily,
 };
 use server::db::poll_commit::RollupSettings;
 use server::db::routers::{self, NewRouter};
@@ -749,6 +749,33 @@ async fn check_books(
         nonzero(monthly.clone()),
         nonzero(raw_monthly),
         "[{label}] monthly ≠ raw per billing cycle"
+    );
+
+    // The routers' daily sums (the dashboard's chart) = the per-peer daily rows summed per
+    // router, after every fault: both are written in the same poll transaction.
+    let router_of: HashMap<i32, i32> = peer::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.id, p.router_id))
+        .collect();
+    let mut daily_per_router: Sums<NaiveDate> = BTreeMap::new();
+    for ((peer_id, day), (rx, tx)) in &daily {
+        add(&mut daily_per_router, (router_of[peer_id], *day), *rx, *tx);
+    }
+    let router_daily: Sums<NaiveDate> = usage_router_daily::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| ((r.router_id, r.day), (r.rx, r.tx)))
+        .collect();
+    assert!(!router_daily.is_empty(), "[{label}] no router daily sums");
+    assert_eq!(
+        nonzero(router_daily),
+        nonzero(daily_per_router),
+        "[{label}] router daily sums ≠ per-peer daily rows per router"
     );
 
     // The run crossed a day and cycle boundary and the DST change.

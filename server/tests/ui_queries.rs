@@ -1,6 +1,7 @@
 //! The read-only routes the dashboard and the peer page added (issue #7), on SQLite and
 //! PostgreSQL, through the real axum router: the cycle's daily totals over tracked peers only
-//! (summed by the database, untracked peers and days outside the cycle left out), a peer's
+//! (from the routers' daily sums, untracked peers and days outside the cycle left out, and
+//! the same after migration 000010 rebuilds those sums from the per-peer rows), a peer's
 //! counter resets and its recent raw samples newest first and bounded, and 404 for a peer that
 //! does not exist.
 #![allow(clippy::unwrap_used)]
@@ -11,11 +12,13 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
+use migration::{Migrator, MigratorTrait};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
+use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::{Value, json};
 use server::auth::AuthState;
 use server::clock::{Clock, ManualClock};
-use server::db::entities::{counter_reset, peer, raw_sample, usage_daily};
+use server::db::entities::{counter_reset, peer, raw_sample, usage_router_daily};
 use server::db::testing::all_backends;
 use server::http::api::{ApiState, routes};
 use tower::ServiceExt;
@@ -78,15 +81,9 @@ async fn new_peer(
 }
 
 async fn daily(db: &DatabaseConnection, peer_id: i32, day: NaiveDate, rx: i64, tx: i64) {
-    usage_daily::ActiveModel {
-        peer_id: Set(peer_id),
-        day: Set(day),
-        rx: Set(rx),
-        tx: Set(tx),
-    }
-    .insert(db)
-    .await
-    .unwrap();
+    server::db::testing::add_daily_usage(db, peer_id, day, rx, tx)
+        .await
+        .unwrap();
 }
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -113,28 +110,70 @@ async fn dashboard_and_peer_page_queries() {
         let a = new_peer(db, router.id, "a", true, now).await;
         let c = new_peer(db, router.id, "c", true, now).await;
         let untracked = new_peer(db, router.id, "u", false, now).await;
+        let other_router = server::db::testing::offline_router(db, "core", now)
+            .await
+            .unwrap();
+        let elsewhere = new_peer(db, other_router.id, "e", true, now).await;
 
         // Sums beyond 2^31 prove the cast keeps 64-bit integers on both backends.
         daily(db, a.id, date(2026, 11, 1), 5_000_000_000, 7_000_000_000).await;
         daily(db, c.id, date(2026, 11, 1), 1, 2).await;
+        daily(db, elsewhere.id, date(2026, 11, 1), 100, 200).await;
         daily(db, a.id, date(2026, 11, 9), 10, 20).await;
+        // An untracked peer's history (accounted while it was tracked) is left out, and a day
+        // only it had traffic on is not listed.
         daily(db, untracked.id, date(2026, 11, 9), 1_000, 1_000).await;
+        daily(db, untracked.id, date(2026, 11, 5), 7, 7).await;
         // The previous cycle's last day is left out.
         daily(db, a.id, date(2026, 10, 31), 99, 99).await;
+        let expected_days = json!([
+            {"date": "2026-11-01", "rx": 5_000_000_101_u64, "tx": 7_000_000_202_u64},
+            {"date": "2026-11-09", "rx": 10, "tx": 20},
+        ]);
 
         let (status, body) = get(&app, "/api/summary/daily", &t).await;
         assert_eq!(status, StatusCode::OK, "{b:?}: {body}");
         assert_eq!(body["cycle_start"], "2026-11-01T00:00:00Z", "{b:?}");
         assert_eq!(body["cycle_end"], "2026-12-01T00:00:00Z", "{b:?}");
         assert_eq!(body["timezone"], "UTC");
+        assert_eq!(body["days"], expected_days, "{b:?}");
+
+        // Migration 000010 fills the routers' daily sums from the per-peer rows of an older
+        // database: undo it (the table is dropped) and redo it, and the chart is the same.
+        let router_rows = || async {
+            usage_router_daily::Entity::find()
+                .order_by_asc(usage_router_daily::Column::Day)
+                .order_by_asc(usage_router_daily::Column::RouterId)
+                .all(db)
+                .await
+                .unwrap()
+        };
+        let kept = router_rows().await;
+        assert_eq!(kept.len(), 5, "{b:?}: {kept:?}");
+        Migrator::down(db, Some(1)).await.unwrap();
+        Migrator::up(db, None).await.unwrap();
+        assert_eq!(router_rows().await, kept, "{b:?}: backfill");
+        let (status, body) = get(&app, "/api/summary/daily", &t).await;
+        assert_eq!(status, StatusCode::OK, "{b:?}: {body}");
+        assert_eq!(body["days"], expected_days, "{b:?}: after the backfill");
+
+        // An untracked peer tracked again brings its history back into the chart.
+        let mut back = peer::ActiveModel::from(untracked.clone());
+        back.tracked = Set(true);
+        back.update(db).await.unwrap();
+        let (_, body) = get(&app, "/api/summary/daily", &t).await;
         assert_eq!(
             body["days"],
             json!([
-                {"date": "2026-11-01", "rx": 5_000_000_001_u64, "tx": 7_000_000_002_u64},
-                {"date": "2026-11-09", "rx": 10, "tx": 20},
+                {"date": "2026-11-01", "rx": 5_000_000_101_u64, "tx": 7_000_000_202_u64},
+                {"date": "2026-11-05", "rx": 7, "tx": 7},
+                {"date": "2026-11-09", "rx": 1_010, "tx": 1_020},
             ]),
             "{b:?}"
         );
+        let mut again = peer::ActiveModel::from(untracked.clone());
+        again.tracked = Set(false);
+        again.update(db).await.unwrap();
         let (status, body) = get(&app, "/api/summary/daily?from=2026-11-01", &t).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{b:?}: {body}");
         assert_eq!(body["field"], "from");

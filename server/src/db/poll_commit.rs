@@ -1,7 +1,8 @@
 //! Commits one successful poll of one router in ONE transaction: peer metadata, last raw
-//! counters, raw samples, hourly/daily/monthly rollups, counter-reset events and the router's
-//! health move together or not at all (SPEC §3). Writes are batched multi-row statements, so a
-//! poll of 10,000 peers is a handful of statements, not 10,000.
+//! counters, raw samples, hourly/daily/monthly rollups (and the router's daily sums),
+//! counter-reset events and the router's health move together or not at all (SPEC §3). Writes
+//! are batched multi-row statements, so a poll of 10,000 peers is a handful of statements, not
+//! 10,000.
 //!
 //! Crash safety follows from the transaction: the baseline (`peer_counters`) and the bytes it
 //! accounts for are committed atomically, so a crash before COMMIT loses only this poll (the
@@ -24,7 +25,7 @@ use super::DbError;
 use super::batch::Column;
 use super::entities::{peer, router_health};
 use super::leases;
-use super::poll_rows::{CounterRows, ResetRows, SampleRows, rollup};
+use super::poll_rows::{CounterRows, ResetRows, SampleRows, rollup, router_daily};
 use crate::accounting::calendar::Calendar;
 use crate::accounting::cycle::ResetDay;
 use crate::accounting::delta::{Counters, Delta, Reboot, ResetCause, compute_delta};
@@ -308,6 +309,7 @@ async fn write_poll(
     )
     .exec(txn)
     .await?;
+    router_daily(router_id, &increments.daily).exec(txn).await?;
     rollup(
         "usage_monthly",
         "cycle_start",

@@ -226,3 +226,35 @@ pub(super) fn rollup<'a, B, V>(
         tail,
     }
 }
+
+/// Adds one router's share of a poll to `usage_router_daily` (migration 000010): the sum of
+/// the poll's per-peer daily increments for each local day, one row per day (a poll has one
+/// instant, so one row). Written in the same transaction as those increments, which keeps
+/// the table equal to the per-peer daily rows summed per router.
+pub(super) fn router_daily<'a>(
+    router_id: i32,
+    daily: &[Increment<i32, chrono::NaiveDate>],
+) -> Insert<'a> {
+    let mut days: std::collections::BTreeMap<chrono::NaiveDate, (i64, i64)> =
+        std::collections::BTreeMap::new();
+    for row in daily {
+        let sum = days.entry(row.bucket).or_default();
+        // Saturating like every other running total here: 9.2 EB in one router-day is not a
+        // real count, and the database's own addition would refuse it anyway.
+        sum.0 = sum.0.saturating_add(as_i64(row.rx));
+        sum.1 = sum.1.saturating_add(as_i64(row.tx));
+    }
+    Insert {
+        table: "usage_router_daily",
+        columns: vec![
+            ("day", Column::Date(days.keys().copied().collect())),
+            ("router_id", Column::Int(vec![router_id; days.len()])),
+            ("rx", Column::BigInt(days.values().map(|s| s.0).collect())),
+            ("tx", Column::BigInt(days.values().map(|s| s.1).collect())),
+        ],
+        tail: "ON CONFLICT (\"day\", \"router_id\") DO UPDATE SET \
+               \"rx\" = \"usage_router_daily\".\"rx\" + \"excluded\".\"rx\", \
+               \"tx\" = \"usage_router_daily\".\"tx\" + \"excluded\".\"tx\""
+            .to_owned(),
+    }
+}

@@ -196,3 +196,67 @@ pub fn raw_sample_at(
         ..Default::default()
     }
 }
+
+/// Adds `rx`/`tx` to `peer_id`'s daily row of `day` and to its router's daily sum, as a poll
+/// would (`db::poll_commit`): the two tables the dashboard's daily chart reads stay equal.
+pub async fn add_daily_usage(
+    db: &DatabaseConnection,
+    peer_id: i32,
+    day: chrono::NaiveDate,
+    rx: i64,
+    tx: i64,
+) -> Result<(), DbError> {
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+
+    use crate::db::entities::{peer, usage_daily, usage_router_daily};
+    let router_id = peer::Entity::find_by_id(peer_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbError::Query(sea_orm::DbErr::RecordNotFound(format!("peer {peer_id}"))))?
+        .router_id;
+    match usage_daily::Entity::find_by_id((peer_id, day))
+        .one(db)
+        .await?
+    {
+        Some(row) => {
+            let (old_rx, old_tx) = (row.rx, row.tx);
+            let mut row = row.into_active_model();
+            row.rx = Set(old_rx + rx);
+            row.tx = Set(old_tx + tx);
+            row.update(db).await?;
+        }
+        None => {
+            usage_daily::ActiveModel {
+                peer_id: Set(peer_id),
+                day: Set(day),
+                rx: Set(rx),
+                tx: Set(tx),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    match usage_router_daily::Entity::find_by_id((day, router_id))
+        .one(db)
+        .await?
+    {
+        Some(row) => {
+            let (old_rx, old_tx) = (row.rx, row.tx);
+            let mut row = row.into_active_model();
+            row.rx = Set(old_rx + rx);
+            row.tx = Set(old_tx + tx);
+            row.update(db).await?;
+        }
+        None => {
+            usage_router_daily::ActiveModel {
+                day: Set(day),
+                router_id: Set(router_id),
+                rx: Set(rx),
+                tx: Set(tx),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
+}

@@ -113,3 +113,85 @@ pub async fn peer_usage(
             .collect(),
     })
 }
+
+/// Download and upload per local day over every tracked peer, for the days in
+/// `[first, after)`, days without traffic left out: the dashboard's daily chart.
+///
+/// Reads the routers' daily sums (`usage_router_daily`, kept by the poll: routers × days
+/// rows) rather than every peer's daily row of the range, then takes away what untracked
+/// peers contributed before they were untracked. That second read starts from the untracked
+/// peers (`CROSS JOIN` fixes SQLite's join order; both backends treat it as an inner join)
+/// and reads each one's days through the daily primary key, so it costs nothing while no
+/// untracked peer has history.
+pub async fn tracked_daily_totals(
+    db: &DatabaseConnection,
+    first: NaiveDate,
+    after: NaiveDate,
+) -> Result<Vec<(NaiveDate, u64, u64)>, DbError> {
+    use sea_orm::sea_query::{Alias, Expr, Func};
+    use sea_orm::{ConnectionTrait, DbBackend, QuerySelect, Statement};
+
+    use super::entities::usage_router_daily as router_daily;
+
+    // PostgreSQL's SUM over BIGINT is NUMERIC; the cast keeps one integer type on both.
+    let sum = |column: router_daily::Column| {
+        Expr::from(Func::cast_as(
+            Func::sum(Expr::col((router_daily::Entity, column))),
+            Alias::new("BIGINT"),
+        ))
+    };
+    let all: Vec<(NaiveDate, i64, i64)> = router_daily::Entity::find()
+        .select_only()
+        .column(router_daily::Column::Day)
+        .column_as(sum(router_daily::Column::Rx), "rx")
+        .column_as(sum(router_daily::Column::Tx), "tx")
+        .filter(router_daily::Column::Day.gte(first))
+        .filter(router_daily::Column::Day.lt(after))
+        .group_by(router_daily::Column::Day)
+        .into_tuple()
+        .all(db)
+        .await?;
+
+    let backend = db.get_database_backend();
+    let (p1, p2) = match backend {
+        DbBackend::Postgres => ("$1", "$2"),
+        _ => ("?", "?"),
+    };
+    let untracked_sql = format!(
+        "SELECT d.day, CAST(SUM(d.rx) AS BIGINT), CAST(SUM(d.tx) AS BIGINT) \
+         FROM peers p CROSS JOIN usage_daily d \
+         WHERE NOT p.tracked AND d.peer_id = p.id AND d.day >= {p1} AND d.day < {p2} \
+         GROUP BY d.day"
+    );
+    let untracked_rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            untracked_sql,
+            [first.into(), after.into()],
+        ))
+        .await?;
+    let mut untracked = std::collections::HashMap::with_capacity(untracked_rows.len());
+    for row in untracked_rows {
+        let day: NaiveDate = row.try_get_by_index(0)?;
+        let rx: i64 = row.try_get_by_index(1)?;
+        let tx: i64 = row.try_get_by_index(2)?;
+        untracked.insert(day, (rx, tx));
+    }
+
+    let mut days: Vec<(NaiveDate, u64, u64)> = all
+        .into_iter()
+        .map(|(day, rx, tx)| {
+            let (less_rx, less_tx) = untracked.get(&day).copied().unwrap_or_default();
+            (
+                day,
+                bytes(rx.saturating_sub(less_rx)),
+                bytes(tx.saturating_sub(less_tx)),
+            )
+        })
+        // Every stored daily row is non-zero (a poll writes only moved bytes), so a day that
+        // sums to nothing had only untracked peers' rows: the per-peer sum never listed it.
+        .filter(|&(_, rx, tx)| rx != 0 || tx != 0)
+        .collect();
+    days.sort_by_key(|&(day, _, _)| day);
+    Ok(days)
+}

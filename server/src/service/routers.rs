@@ -314,7 +314,7 @@ pub async fn check_name(
 pub async fn delete(db: &DatabaseConnection, id: i32) -> Result<bool, DbError> {
     use crate::db::entities::{
         counter_reset, peer, peer_counter, quota, raw_sample, router_health, usage_daily,
-        usage_hourly, usage_monthly, wg_interface,
+        usage_hourly, usage_monthly, usage_router_daily, wg_interface,
     };
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
     let txn = crate::db::begin_write(db).await?;
@@ -364,6 +364,10 @@ pub async fn delete(db: &DatabaseConnection, id: i32) -> Result<bool, DbError> {
             .exec(&txn)
             .await?;
     }
+    usage_router_daily::Entity::delete_many()
+        .filter(usage_router_daily::Column::RouterId.eq(id))
+        .exec(&txn)
+        .await?;
     peer::Entity::delete_many()
         .filter(peer::Column::RouterId.eq(id))
         .exec(&txn)

@@ -15,5 +15,6 @@ pub mod settings;
 pub mod usage_daily;
 pub mod usage_hourly;
 pub mod usage_monthly;
+pub mod usage_router_daily;
 pub mod user;
 pub mod wg_interface;

@@ -7,8 +7,7 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Expr, Func};
-use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -17,7 +16,7 @@ use super::path::Id;
 use super::query::{self, Params};
 use crate::accounting::bucket::local_date;
 use crate::auth::Principal;
-use crate::db::entities::{counter_reset, peer, raw_sample, usage_daily};
+use crate::db::entities::{counter_reset, peer, raw_sample};
 use crate::http::ApiError;
 
 fn bytes(value: i64) -> u64 {
@@ -154,8 +153,8 @@ pub struct DailySummary {
     pub days: Vec<DailyTotal>,
 }
 
-/// Download and upload per local day of the current cycle, summed over tracked peers by the
-/// database (one grouped query, whatever the number of peers).
+/// Download and upload per local day of the current cycle, summed over tracked peers from the
+/// routers' daily sums (`db::usage::tracked_daily_totals`), whatever the number of peers.
 #[utoipa::path(get, path = "/api/summary/daily", tag = "usage",
     responses((status = 200, body = DailySummary), (status = 400, body = crate::http::error::ErrorBody)))]
 pub async fn summary_daily(
@@ -168,44 +167,14 @@ pub async fn summary_daily(
     let tz = ctx.calendar.timezone_at(ctx.now);
     let first = local_date(ctx.cycle.start, tz).map_err(ApiError::internal)?;
     let after = local_date(ctx.cycle.end, tz).map_err(ApiError::internal)?;
-    // PostgreSQL's SUM over BIGINT is NUMERIC; the cast keeps one integer type on both backends.
-    let sum = |column: usage_daily::Column| {
-        Expr::from(Func::cast_as(
-            Func::sum(Expr::col((usage_daily::Entity, column))),
-            Alias::new("BIGINT"),
-        ))
-    };
-    let rows: Vec<(NaiveDate, i64, i64)> = usage_daily::Entity::find()
-        .select_only()
-        .column(usage_daily::Column::Day)
-        .column_as(sum(usage_daily::Column::Rx), "rx")
-        .column_as(sum(usage_daily::Column::Tx), "tx")
-        .join(
-            JoinType::InnerJoin,
-            usage_daily::Entity::belongs_to(peer::Entity)
-                .from(usage_daily::Column::PeerId)
-                .to(peer::Column::Id)
-                .into(),
-        )
-        .filter(peer::Column::Tracked.eq(true))
-        .filter(usage_daily::Column::Day.gte(first))
-        .filter(usage_daily::Column::Day.lt(after))
-        .group_by(usage_daily::Column::Day)
-        .order_by_asc(usage_daily::Column::Day)
-        .into_tuple()
-        .all(&state.db)
-        .await?;
+    let rows = crate::db::usage::tracked_daily_totals(&state.db, first, after).await?;
     Ok(Json(DailySummary {
         cycle_start: ctx.cycle.start,
         cycle_end: ctx.cycle.end,
         timezone: tz.name().to_owned(),
         days: rows
             .into_iter()
-            .map(|(date, rx, tx)| DailyTotal {
-                date,
-                rx: bytes(rx),
-                tx: bytes(tx),
-            })
+            .map(|(date, rx, tx)| DailyTotal { date, rx, tx })
             .collect(),
     }))
 }
