@@ -3,8 +3,9 @@
 // validation error on the way, walk the wizard's typed errors (wrong password, unreachable,
 // TLS failure), add one router over REST and one over API-SSL with a pinned fingerprint, import,
 // compare the dashboard with /api/summary/month to the byte, disable and enable a peer and see
-// the simulator change, use Settings with JavaScript off, read the audit log, and screenshot
-// every page at desktop and phone widths into end2end/output/.
+// the simulator change, set a peer's quota through the form it opens on demand, use Settings
+// with JavaScript off, read the audit log, and screenshot every page at desktop and phone
+// widths into end2end/output/.
 import { join } from "node:path";
 import {
   assert,
@@ -265,6 +266,37 @@ try {
       10_000,
       "two audit rows",
     );
+  });
+
+  await check("peer quota: the form loads when opened, refuses a bad limit next to the field, saves a good one", async () => {
+    const summary = await apiGet(page, "/api/summary/month?per_page=1");
+    const id = summary.peers[0].id;
+    const errors = watchErrors(page);
+    await gotoHydrated(page, `${base}/peers/${id}`);
+    await page.locator("#quota-card dl").waitFor();
+    assert((await page.locator("#quota-form").count()) === 0, "the quota form was open before it was asked for");
+    await page.click("#quota-edit");
+    await page.locator("#quota-form").waitFor({ timeout: 10_000 });
+    await page.selectOption("#mode", "limit");
+    await page.fill("#limit_gb", "-3");
+    await page.click("#quota-save");
+    await waitFor(
+      async () => ((await page.textContent("#limit_gb-error")) ?? "").trim().length > 0,
+      10_000,
+      "an error next to the limit",
+    );
+    // 5 TB: far above what the simulator's peers move, so enforcement leaves the peer alone.
+    await page.fill("#limit_gb", "5000.5");
+    await page.click("#quota-save");
+    await page.locator("#quota-saved", { hasText: "Saved." }).waitFor({ timeout: 10_000 });
+    const quota = await apiGet(page, `/api/peers/${id}/quota`);
+    assert(quota.mode === "limit" && quota.limit_bytes === 5_000_500_000_000, `quota is ${JSON.stringify(quota)}`);
+    await waitFor(
+      async () => (await page.getAttribute("#quota-card dl", "data-mode")) === "limit",
+      10_000,
+      "the quota numbers to show the own limit",
+    );
+    assert(errors.length === 0, `browser errors: ${errors.join(" | ")}`);
   });
 
   await check("settings work with JavaScript off: error next to the field, then saved", async () => {

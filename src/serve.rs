@@ -53,7 +53,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::warn!(
             site_root = %config.site_root.display(),
             "the built site (pkg/) is missing: pages will render but not hydrate; \
-             build with `cargo leptos build --release` or set WGMIK_SITE_ROOT"
+             build with `cargo leptos build --release --split` or set WGMIK_SITE_ROOT"
         );
     }
     let leptos_options = LeptosOptions::builder()

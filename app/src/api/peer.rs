@@ -93,23 +93,21 @@ pub struct PeerPageSettings {
     pub default_quota_gb: Option<i64>,
 }
 
-/// Everything the Peer page shows.
+/// Everything the Peer page shows. The read-only parts (the quota's numbers, the history
+/// tables) arrive as HTML the server rendered with the same components it uses for the page,
+/// and the charts as ready ECharts options: the browser gets no code and no decoder for them,
+/// which keeps the page's first visit within the bundle budget (issue #7, BENCHMARKS.md).
+/// What the page acts on (the peer, its router, the timezone) comes as data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeerOverview {
     pub peer: PeerInfo,
     pub router: RouterInfo,
-    pub quota: QuotaStateInfo,
     pub settings: PeerPageSettings,
-    /// This cycle, per local day.
-    pub daily: Vec<UsagePointInfo>,
-    /// The last 48 hours, per hour.
-    pub hourly: Vec<UsagePointInfo>,
-    pub samples: Vec<SampleInfo>,
-    pub resets: Vec<ResetInfo>,
-    pub actions: Vec<ActionInfo>,
-    /// The server's clock when read: the hourly chart's last hour.
-    pub as_of: DateTime<Utc>,
-    /// Charts of `daily` (every day of the cycle up to today) and `hourly`.
+    /// `pages::peer::quota::QuotaNumbers`, rendered.
+    pub quota_html: String,
+    /// `pages::peer::history::PeerHistory`, rendered.
+    pub history_html: String,
+    /// This cycle per local day (every day up to today) and the last 48 hours per hour.
     pub daily_chart: ChartOption,
     pub hourly_chart: ChartOption,
 }
@@ -127,8 +125,10 @@ pub async fn peer_detail(id: i32) -> Result<PeerOverview, UiError> {
         relay_json(peers::get(principal.clone(), State(api.clone()), Id(id)).await)?;
     let router: RouterInfo =
         relay_json(routers::get(principal.clone(), State(api.clone()), Id(peer.router_id)).await)?;
-    let quota = relay_json(peers::quota(principal.clone(), State(api.clone()), Id(id)).await)?;
-    let settings = relay_json(settings::get(principal.clone(), State(api.clone())).await)?;
+    let quota: QuotaStateInfo =
+        relay_json(peers::quota(principal.clone(), State(api.clone()), Id(id)).await)?;
+    let settings: PeerPageSettings =
+        relay_json(settings::get(principal.clone(), State(api.clone())).await)?;
     let as_of = api.clock.now();
     let daily: UsageSeriesInfo = relay_json(
         usage::peer_usage(
@@ -179,27 +179,26 @@ pub async fn peer_detail(id: i32) -> Result<PeerOverview, UiError> {
         )
         .await,
     )?;
-    let mut overview = PeerOverview {
+    use crate::components::chart::usage_option;
+    use crate::pages::peer::{charts, history as history_view, quota as quota_view};
+    let tz = settings.timezone.clone();
+    let daily_chart = usage_option(&charts::daily_points(&tz, &quota, as_of, &daily.points));
+    let hourly_chart = usage_option(&charts::hourly_points(&tz, as_of, &hourly.points));
+    Ok(PeerOverview {
+        quota_html: quota_view::numbers_html(quota, tz.clone()),
+        history_html: history_view::history_html(history_view::HistoryData {
+            timezone: tz,
+            samples,
+            resets,
+            actions,
+            now: as_of,
+        }),
         peer,
         router,
-        quota,
         settings,
-        daily: daily.points,
-        hourly: hourly.points,
-        samples,
-        resets,
-        actions,
-        as_of,
-        daily_chart: ChartOption::default(),
-        hourly_chart: ChartOption::default(),
-    };
-    {
-        use crate::components::chart::usage_option;
-        use crate::pages::peer::charts::{daily_points, hourly_points};
-        overview.daily_chart = usage_option(&daily_points(&overview));
-        overview.hourly_chart = usage_option(&hourly_points(&overview));
-    }
-    Ok(overview)
+        daily_chart,
+        hourly_chart,
+    })
 }
 
 /// The quota with the timezone its dates are shown in.
@@ -219,7 +218,8 @@ pub async fn peer_quota(id: i32) -> Result<QuotaReading, UiError> {
     use crate::api::ctx::{caller, relay_json};
 
     let (api, principal) = caller().await?;
-    let quota = relay_json(peers::quota(principal.clone(), State(api.clone()), Id(id)).await)?;
+    let quota: QuotaStateInfo =
+        relay_json(peers::quota(principal.clone(), State(api.clone()), Id(id)).await)?;
     let settings: PeerPageSettings = relay_json(settings::get(principal, State(api)).await)?;
     Ok(QuotaReading {
         quota,

@@ -6,6 +6,8 @@ pub mod card;
 pub mod chart;
 pub mod input;
 pub mod layout;
+#[cfg(feature = "ssr")]
+pub mod server_html;
 pub mod shimmer;
 pub mod status_pill;
 pub mod usage_bar;

@@ -3,8 +3,10 @@
 //! daily and hourly charts, the raw samples, counter resets and actions, and Disable/Enable
 //! with a confirmation step. It reloads every ten seconds while open.
 
+#[cfg(feature = "ssr")]
 pub mod charts;
 pub mod header;
+#[cfg(feature = "ssr")]
 pub mod history;
 pub mod quota;
 
@@ -69,7 +71,7 @@ pub fn PeerPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            {move || peer_id.get().map(|id| view! { <quota::QuotaCard peer_id=id tick=tick on_saved=refresh_now /> })}
+            {move || peer_id.get().map(|id| view! { <quota::QuotaCard peer_id=id detail=detail on_saved=refresh_now /> })}
             <div class="grid grid-cols-1 gap-6 lg:grid-cols-2">
                 <Card>
                     <h2 class="text-base font-semibold text-gray-900">"Daily, this cycle"</h2>
@@ -101,7 +103,7 @@ pub fn PeerPage() -> impl IntoView {
             })}
             <Transition fallback=|| view! { <Card><Shimmer lines=6 /></Card> }>
                 {move || Suspend::new(async move {
-                    detail.await.ok().map(|data| view! { <history::PeerHistory data=data now=now /> })
+                    detail.await.ok().map(|data| view! { <div id="peer-history" class="space-y-6" inner_html=data.history_html></div> })
                 })}
             </Transition>
         </div>

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use crate::api::dashboard::DailyTotal;
-use crate::api::peer::{HOURLY_HOURS, PeerOverview, UsagePointInfo};
+use crate::api::peer::{HOURLY_HOURS, QuotaStateInfo, UsagePointInfo};
 use crate::components::chart::UsagePoint;
 use crate::format;
 use crate::pages::dashboard::overview::fill_days;
@@ -37,14 +37,16 @@ pub fn fill_hours(
         .collect()
 }
 
-pub fn daily_points(detail: &PeerOverview) -> Vec<UsagePoint> {
-    let tz = &detail.settings.timezone;
-    let last = detail
-        .as_of
-        .min(detail.quota.cycle_end - TimeDelta::seconds(1));
+/// Every day of `quota`'s cycle up to the one `as_of` is in, local to `tz`.
+pub fn daily_points(
+    tz: &str,
+    quota: &QuotaStateInfo,
+    as_of: DateTime<Utc>,
+    daily: &[UsagePointInfo],
+) -> Vec<UsagePoint> {
+    let last = as_of.min(quota.cycle_end - TimeDelta::seconds(1));
     let parse = |at| NaiveDate::parse_from_str(&format::local_date(at, tz), "%Y-%m-%d").ok();
-    let days: Vec<DailyTotal> = detail
-        .daily
+    let days: Vec<DailyTotal> = daily
         .iter()
         .filter_map(|p| {
             p.date.map(|date| DailyTotal {
@@ -54,17 +56,17 @@ pub fn daily_points(detail: &PeerOverview) -> Vec<UsagePoint> {
             })
         })
         .collect();
-    match (parse(detail.quota.cycle_start), parse(last)) {
+    match (parse(quota.cycle_start), parse(last)) {
         (Some(first), Some(last)) => fill_days(first, last, &days),
         _ => Vec::new(),
     }
 }
 
-pub fn hourly_points(detail: &PeerOverview) -> Vec<UsagePoint> {
-    let tz = detail.settings.timezone.clone();
-    fill_hours(detail.as_of, HOURLY_HOURS, &detail.hourly, move |at| {
+/// The last `HOURLY_HOURS` hours up to `as_of`, labelled in `tz`.
+pub fn hourly_points(tz: &str, as_of: DateTime<Utc>, hourly: &[UsagePointInfo]) -> Vec<UsagePoint> {
+    fill_hours(as_of, HOURLY_HOURS, hourly, move |at| {
         // "2026-11-30 14:00" → "11-30 14:00": the year adds nothing on a 48-hour axis.
-        let text = format::local_time(at, &tz);
+        let text = format::local_time(at, tz);
         text.get(5..).map(str::to_owned).unwrap_or(text)
     })
 }

@@ -1,10 +1,14 @@
 //! The peer page's tables: raw samples of the last 24 hours (newest first, at most 200),
 //! counter-reset events with their cause, and this peer's actions from the audit log.
+//!
+//! Read-only, so rendered on the server only: `peer_detail` sends the HTML, and the page sets
+//! it (the browser carries neither this code nor decoders for its rows). "… ago" is as of the
+//! page's last refresh (every ten seconds).
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
-use crate::api::peer::{PeerOverview, SAMPLE_ROWS};
+use crate::api::peer::{ActionInfo, ResetInfo, SAMPLE_ROWS, SampleInfo};
 use crate::components::bytes::Bytes;
 use crate::components::card::Card;
 use crate::format;
@@ -34,9 +38,25 @@ pub fn action_result(result: &str) -> &'static str {
     }
 }
 
+/// What the tables show.
+pub struct HistoryData {
+    pub timezone: String,
+    pub samples: Vec<SampleInfo>,
+    pub resets: Vec<ResetInfo>,
+    pub actions: Vec<ActionInfo>,
+    /// The instant "… ago" is counted to.
+    pub now: DateTime<Utc>,
+}
+
+/// The tables as HTML, for the page to set.
+pub fn history_html(data: HistoryData) -> String {
+    crate::components::server_html::render(move || view! { <PeerHistory data=data /> })
+}
+
 #[component]
-pub fn PeerHistory(data: PeerOverview, now: RwSignal<DateTime<Utc>>) -> impl IntoView {
-    let tz = data.settings.timezone.clone();
+fn PeerHistory(data: HistoryData) -> impl IntoView {
+    let now = data.now;
+    let tz = data.timezone.clone();
     let time = {
         let tz = tz.clone();
         move |at: DateTime<Utc>| format::local_time(at, &tz)
@@ -69,7 +89,7 @@ pub fn PeerHistory(data: PeerOverview, now: RwSignal<DateTime<Utc>>) -> impl Int
                     <span class="font-medium text-gray-900">{reset_cause(&r.cause)}</span>
                     <span class="text-gray-500">
                         {format!(" · {} · ", time(at))}
-                        {move || format::ago(format::seconds_between(at, now.get()))}
+                        {format::ago(format::seconds_between(at, now))}
                     </span>
                 </li>
             }
@@ -158,5 +178,54 @@ mod tests {
         assert_eq!(reset_cause("odd_thing"), "odd thing");
         assert_eq!(action_result("dry_run"), "monitor mode: not done");
         assert_eq!(action_result("ok"), "done");
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default()
+    }
+
+    /// The page sets this HTML as `inner_html`: what a router or an actor name says must
+    /// arrive as text, never as markup.
+    #[test]
+    fn history_html_shows_rows_and_escapes_their_text() {
+        let html = history_html(HistoryData {
+            timezone: "Europe/Berlin".into(),
+            samples: vec![SampleInfo {
+                at: at("2026-11-30T13:05:00Z"),
+                rx_counter: 10,
+                tx_counter: 20,
+                delta_rx: 1_500,
+                delta_tx: 2_000_000,
+                last_handshake_at: None,
+            }],
+            resets: vec![],
+            actions: vec![ActionInfo {
+                id: 7,
+                at: at("2026-11-30T12:00:00Z"),
+                action: "disable".into(),
+                reason: "manual".into(),
+                actor: "<script>alert(1)</script>".into(),
+                result: "failed".into(),
+                error: Some("router said \"no\" & <b>bye</b>".into()),
+            }],
+            now: at("2026-11-30T14:00:00Z"),
+        });
+        assert!(
+            !html.contains("<script>") && !html.contains("<b>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(html.contains("&amp; &lt;b&gt;bye&lt;/b&gt;"), "{html}");
+        assert!(html.contains(r#"data-action-id="7""#), "{html}");
+        // Local time in the configured zone, the sample's bytes, and the empty resets list.
+        assert!(html.contains("2026-11-30 14:05"), "{html}");
+        assert!(html.contains("2.00 MB"), "{html}");
+        assert!(html.contains("No counter reset seen."), "{html}");
+        assert!(html.contains(">failed<"), "{html}");
     }
 }

@@ -1,19 +1,22 @@
 //! The quota card: limit, used, remaining, percent, counted direction, the cycle (its end is
-//! the next reset) and the projected exhaustion; and a small form to change the quota. The
-//! numbers refresh with the page; the form's fields are read once and again only after a
-//! save, so a refresh never overwrites what the admin is typing.
+//! the next reset) and the projected exhaustion; and, behind "Change quota", a small form to
+//! change the quota. The numbers are rendered by the server and refresh with the page; the
+//! form's fields are read when it opens and are never refreshed under the admin's typing.
 
+#[cfg(feature = "ssr")]
 use chrono::TimeDelta;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::peer::{QuotaStateInfo, peer_quota, save_quota};
+use crate::api::peer::{PeerOverview, QuotaStateInfo, peer_quota, save_quota};
+#[cfg(feature = "ssr")]
 use crate::components::bytes::Bytes;
 use crate::components::input::{INPUT_CLASS, Input, LABEL_CLASS};
 use crate::components::shimmer::Shimmer;
 use crate::error::UiError;
+#[cfg(feature = "ssr")]
 use crate::format;
-use crate::resource::resource;
+use crate::resource::Json;
 
 /// How the counted direction reads on the page (from the peer's side).
 pub fn direction_text(direction: &str) -> &'static str {
@@ -36,38 +39,68 @@ pub fn bytes_to_gb_text(bytes: u64) -> String {
 }
 
 #[component]
-pub fn QuotaCard(peer_id: i32, tick: ReadSignal<u64>, on_saved: Callback<()>) -> impl IntoView {
-    let version = RwSignal::new(0_u64);
-    let live = resource(
-        move || (tick.get(), version.get()),
-        move |_| peer_quota(peer_id),
-    );
-    let initial = resource(move || version.get(), move |_| peer_quota(peer_id));
+pub fn QuotaCard(
+    peer_id: i32,
+    detail: Resource<Result<PeerOverview, UiError>, Json>,
+    on_saved: Callback<()>,
+) -> impl IntoView {
+    let editing = RwSignal::new(false);
     view! {
         <section id="quota-card" aria-labelledby="quota-title" class="wg-appear rounded-xl bg-white p-6 shadow-sm ring-1 ring-gray-200">
-            <h2 id="quota-title" class="text-base font-semibold text-gray-900">"Quota"</h2>
+            <div class="flex items-center justify-between gap-4">
+                <h2 id="quota-title" class="text-base font-semibold text-gray-900">"Quota"</h2>
+                <button
+                    id="quota-edit"
+                    type="button"
+                    aria-controls="quota-editor"
+                    aria-expanded=move || editing.get().to_string()
+                    on:click=move |_| editing.update(|open| *open = !*open)
+                    class="rounded px-3 py-1.5 text-sm font-medium text-gray-900 ring-1 ring-gray-300 transition hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-gray-300"
+                >
+                    {move || if editing.get() { "Close" } else { "Change quota" }}
+                </button>
+            </div>
+            // The page's error message says why when the peer could not be read.
             <Transition fallback=|| view! { <Shimmer lines=3 /> }>
                 {move || Suspend::new(async move {
-                    match live.await {
-                        Ok(reading) => view! { <QuotaNumbers quota=reading.quota timezone=reading.timezone /> }.into_any(),
-                        Err(err) => view! { <p role="alert" class="text-sm text-red-600">{err.message}</p> }.into_any(),
-                    }
+                    detail.await.ok().map(|data| view! { <div inner_html=data.quota_html></div> })
                 })}
             </Transition>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    initial.await.ok().map(|reading| view! {
-                        <QuotaForm quota=reading.quota on_saved=Callback::new(move |()| {
-                            version.update(|v| *v += 1);
-                            on_saved.run(());
-                        }) />
-                    })
-                })}
-            </Suspense>
+            <div id="quota-editor">
+                <Show when=move || editing.get()>
+                    <Suspense fallback=|| view! { <Shimmer lines=2 /> }>
+                        {move || Suspend::new(quota_editor(peer_id, on_saved))}
+                    </Suspense>
+                </Show>
+            </div>
         </section>
     }
 }
 
+/// The numbers as HTML, rendered by the server for the page to set (read-only: the browser
+/// carries no code for them, see `components::server_html`).
+#[cfg(feature = "ssr")]
+pub fn numbers_html(quota: QuotaStateInfo, timezone: String) -> String {
+    crate::components::server_html::render(
+        move || view! { <QuotaNumbers quota=quota timezone=timezone /> },
+    )
+}
+
+/// The quota form with the peer's current quota in it. A wasm chunk of its own (`#[lazy]`),
+/// fetched the first time an admin opens the form: most visits only read the page, and its
+/// first visit stays within the bundle budget (issue #7, BENCHMARKS.md). The server never
+/// renders it (the form starts closed), so it is not preloaded either.
+#[lazy]
+async fn quota_editor(peer_id: i32, on_saved: Callback<()>) -> AnyView {
+    match peer_quota(peer_id).await {
+        Ok(reading) => view! { <QuotaForm quota=reading.quota on_saved=on_saved /> }.into_any(),
+        Err(err) => {
+            view! { <p role="alert" class="mt-4 text-sm text-red-600">{err.message}</p> }.into_any()
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
 #[component]
 fn QuotaNumbers(quota: QuotaStateInfo, timezone: String) -> impl IntoView {
     let cycle_last = quota.cycle_end - TimeDelta::seconds(1);
@@ -226,5 +259,42 @@ mod tests {
         assert_eq!(bytes_to_gb_text(1), "0.000000001");
         assert_eq!(direction_text("download"), "download only (to the peer)");
         assert_eq!(direction_text("total"), "download + upload");
+    }
+
+    #[test]
+    fn numbers_html_reads_the_quota_in_the_configured_zone() {
+        let at = |text: &str| {
+            chrono::DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .unwrap_or_default()
+        };
+        let html = numbers_html(
+            QuotaStateInfo {
+                peer_id: 3,
+                mode: "limit".into(),
+                direction: "download".into(),
+                limit_bytes: Some(50_000_000_000),
+                used_bytes: 12_340_000_000,
+                remaining_bytes: Some(37_660_000_000),
+                percent: Some(24.68),
+                cycle_start: at("2026-10-31T23:00:00Z"),
+                cycle_end: at("2026-11-30T23:00:00Z"),
+                projected_exhaustion_at: None,
+            },
+            "Europe/Berlin".into(),
+        );
+        assert!(html.contains(r#"data-mode="limit""#), "{html}");
+        assert!(html.contains(r#"data-used="12340000000""#), "{html}");
+        assert!(
+            html.contains("50.0 GB") && html.contains("37.7 GB"),
+            "{html}"
+        );
+        assert!(html.contains("24.7 %"), "{html}");
+        assert!(html.contains("download only (to the peer)"), "{html}");
+        // The cycle in Berlin time: November, next reset at local midnight on 1 December.
+        assert!(
+            html.contains("Cycle 2026-11-01 to 2026-11-30 · next reset 2026-12-01 00:00"),
+            "{html}"
+        );
     }
 }
