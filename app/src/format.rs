@@ -75,14 +75,26 @@ pub fn now() -> DateTime<Utc> {
 pub fn local_time(at: DateTime<Utc>, tz: &str) -> String {
     local_parts(at, tz)
         .map(|(date, time)| format!("{date} {time}"))
-        .unwrap_or_else(|| format!("{} UTC", at.format("%Y-%m-%d %H:%M")))
+        .unwrap_or_else(|| format!("{} {} UTC", utc_date(at), utc_minute(at)))
 }
 
 /// `2026-11-30` in the IANA timezone `tz`.
 pub fn local_date(at: DateTime<Utc>, tz: &str) -> String {
     local_parts(at, tz)
         .map(|(date, _)| date)
-        .unwrap_or_else(|| at.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| utc_date(at))
+}
+
+// The UTC fallbacks are written out rather than through `DateTime::format`, whose pattern
+// parser and formatter would otherwise be in the browser's bundle for an error path alone.
+fn utc_date(at: DateTime<Utc>) -> String {
+    use chrono::Datelike;
+    format!("{:04}-{:02}-{:02}", at.year(), at.month(), at.day())
+}
+
+fn utc_minute(at: DateTime<Utc>) -> String {
+    use chrono::Timelike;
+    format!("{:02}:{:02}", at.hour(), at.minute())
 }
 
 #[cfg(not(feature = "hydrate"))]
@@ -185,5 +197,10 @@ mod tests {
         assert_eq!(local_time(summer, "Europe/Berlin"), "2026-07-15 14:00");
         assert_eq!(local_date(winter, "Pacific/Chatham"), "2026-01-16");
         assert_eq!(local_time(winter, "Not/AZone"), "2026-01-15 12:00 UTC");
+        let early = DateTime::parse_from_rfc3339("2026-02-05T03:07:09Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(local_time(early, "Not/AZone"), "2026-02-05 03:07 UTC");
+        assert_eq!(local_date(early, "Not/AZone"), "2026-02-05");
     }
 }

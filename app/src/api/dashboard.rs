@@ -53,10 +53,11 @@ struct DailySummary {
 pub struct Overview {
     pub routers: Vec<RouterInfo>,
     pub totals: CycleTotals,
-    pub days: Vec<DailyTotal>,
     /// The first untracked, non-dynamic peers (dynamic ones cannot be tracked).
     pub untracked: Vec<PeerInfo>,
-    /// The daily chart of `days`, every day of the cycle up to today.
+    /// The daily chart: every day of the cycle up to today (built here from
+    /// `GET /api/summary/daily`; the days themselves are not sent, the chart is all the page
+    /// shows of them).
     pub chart: ChartOption,
 }
 
@@ -119,7 +120,6 @@ pub async fn dashboard_overview() -> Result<Overview, UiError> {
     Ok(Overview {
         routers,
         totals,
-        days: daily.days,
         untracked: untracked.into_iter().filter(|p| !p.dynamic).collect(),
         chart,
     })
