@@ -271,12 +271,13 @@ try {
   await check("peer quota: the form loads when opened, refuses a bad limit next to the field, saves a good one", async () => {
     const summary = await apiGet(page, "/api/summary/month?per_page=1");
     const id = summary.peers[0].id;
-    const errors = watchErrors(page);
+    const loadErrors = watchErrors(page);
     await gotoHydrated(page, `${base}/peers/${id}`);
     await page.locator("#quota-card dl").waitFor();
     assert((await page.locator("#quota-form").count()) === 0, "the quota form was open before it was asked for");
     await page.click("#quota-edit");
     await page.locator("#quota-form").waitFor({ timeout: 10_000 });
+    assert(loadErrors.length === 0, `browser errors: ${loadErrors.join(" | ")}`);
     await page.selectOption("#mode", "limit");
     await page.fill("#limit_gb", "-3");
     await page.click("#quota-save");
@@ -285,6 +286,8 @@ try {
       10_000,
       "an error next to the limit",
     );
+    // The refusal above is an error response by design; from here on, none.
+    const errors = watchErrors(page);
     // 5 TB: far above what the simulator's peers move, so enforcement leaves the peer alone.
     await page.fill("#limit_gb", "5000.5");
     await page.click("#quota-save");
