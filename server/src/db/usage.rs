@@ -120,9 +120,8 @@ pub async fn peer_usage(
 /// Reads the routers' daily sums (`usage_router_daily`, kept by the poll: routers × days
 /// rows) rather than every peer's daily row of the range, then takes away what untracked
 /// peers contributed before they were untracked. That second read starts from the untracked
-/// peers (`CROSS JOIN` fixes SQLite's join order; both backends treat it as an inner join)
-/// and reads each one's days through the daily primary key, so it costs nothing while no
-/// untracked peer has history.
+/// peers and reads each one's days through the daily primary key, so it costs a key lookup
+/// per untracked peer.
 pub async fn tracked_daily_totals(
     db: &DatabaseConnection,
     first: NaiveDate,
@@ -152,17 +151,27 @@ pub async fn tracked_daily_totals(
         .all(db)
         .await?;
 
+    // Both forms walk the untracked peers and read each one's days through the daily primary
+    // key. Left to choose, PostgreSQL hashes the untracked peers and scans the whole cycle
+    // through the day index instead (300,000 rows at 10,000 peers: 46 ms against 3 ms); the
+    // `OFFSET 0` keeps its LATERAL subquery from being flattened into that join. SQLite has
+    // no LATERAL; its CROSS JOIN fixes the loop order.
     let backend = db.get_database_backend();
-    let (p1, p2) = match backend {
-        DbBackend::Postgres => ("$1", "$2"),
-        _ => ("?", "?"),
+    let untracked_sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT d.day, CAST(SUM(d.rx) AS BIGINT), CAST(SUM(d.tx) AS BIGINT) \
+             FROM peers p CROSS JOIN LATERAL ( \
+               SELECT u.day, u.rx, u.tx FROM usage_daily u \
+               WHERE u.peer_id = p.id AND u.day >= $1 AND u.day < $2 OFFSET 0) d \
+             WHERE NOT p.tracked GROUP BY d.day"
+        }
+        _ => {
+            "SELECT d.day, CAST(SUM(d.rx) AS BIGINT), CAST(SUM(d.tx) AS BIGINT) \
+             FROM peers p CROSS JOIN usage_daily d \
+             WHERE NOT p.tracked AND d.peer_id = p.id AND d.day >= ? AND d.day < ? \
+             GROUP BY d.day"
+        }
     };
-    let untracked_sql = format!(
-        "SELECT d.day, CAST(SUM(d.rx) AS BIGINT), CAST(SUM(d.tx) AS BIGINT) \
-         FROM peers p CROSS JOIN usage_daily d \
-         WHERE NOT p.tracked AND d.peer_id = p.id AND d.day >= {p1} AND d.day < {p2} \
-         GROUP BY d.day"
-    );
     let untracked_rows = db
         .query_all_raw(Statement::from_sql_and_values(
             backend,
