@@ -206,57 +206,49 @@ pub async fn add_daily_usage(
     rx: i64,
     tx: i64,
 ) -> Result<(), DbError> {
-    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+    use sea_orm::EntityTrait;
 
-    use crate::db::entities::{peer, usage_daily, usage_router_daily};
+    use crate::db::entities::peer;
     let router_id = peer::Entity::find_by_id(peer_id)
         .one(db)
         .await?
         .ok_or_else(|| DbError::Query(sea_orm::DbErr::RecordNotFound(format!("peer {peer_id}"))))?
         .router_id;
-    match usage_daily::Entity::find_by_id((peer_id, day))
-        .one(db)
-        .await?
-    {
-        Some(row) => {
-            let (old_rx, old_tx) = (row.rx, row.tx);
-            let mut row = row.into_active_model();
-            row.rx = Set(old_rx + rx);
-            row.tx = Set(old_tx + tx);
-            row.update(db).await?;
-        }
-        None => {
-            usage_daily::ActiveModel {
-                peer_id: Set(peer_id),
-                day: Set(day),
-                rx: Set(rx),
-                tx: Set(tx),
-            }
-            .insert(db)
-            .await?;
-        }
-    }
-    match usage_router_daily::Entity::find_by_id((day, router_id))
-        .one(db)
-        .await?
-    {
-        Some(row) => {
-            let (old_rx, old_tx) = (row.rx, row.tx);
-            let mut row = row.into_active_model();
-            row.rx = Set(old_rx + rx);
-            row.tx = Set(old_tx + tx);
-            row.update(db).await?;
-        }
-        None => {
-            usage_router_daily::ActiveModel {
-                day: Set(day),
-                router_id: Set(router_id),
-                rx: Set(rx),
-                tx: Set(tx),
-            }
-            .insert(db)
-            .await?;
-        }
-    }
+    add_bytes(db, "usage_daily", ("peer_id", peer_id), day, (rx, tx)).await?;
+    add_bytes(
+        db,
+        "usage_router_daily",
+        ("router_id", router_id),
+        day,
+        (rx, tx),
+    )
+    .await
+}
+
+/// `rx`/`tx` added to the row of (`owner`, `day`) of a daily table, created when missing.
+async fn add_bytes(
+    db: &DatabaseConnection,
+    table: &str,
+    (owner_column, owner): (&str, i32),
+    day: chrono::NaiveDate,
+    (rx, tx): (i64, i64),
+) -> Result<(), DbError> {
+    let backend = db.get_database_backend();
+    let marks = match backend {
+        sea_orm::DbBackend::Postgres => ["$1", "$2", "$3", "$4"],
+        _ => ["?", "?", "?", "?"],
+    };
+    let [m1, m2, m3, m4] = marks;
+    let sql = format!(
+        "INSERT INTO {table} ({owner_column}, day, rx, tx) VALUES ({m1}, {m2}, {m3}, {m4}) \
+         ON CONFLICT ({owner_column}, day) DO UPDATE SET \
+         rx = {table}.rx + excluded.rx, tx = {table}.tx + excluded.tx"
+    );
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        sql,
+        [owner.into(), day.into(), rx.into(), tx.into()],
+    ))
+    .await?;
     Ok(())
 }
