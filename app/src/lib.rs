@@ -46,14 +46,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser, after hydration: `<body data-hydrated>` tells the browser
-    // tests (end2end/lib.mjs `gotoHydrated`) that the page now reacts. Text typed into a field
-    // before that is replaced by the hydrated field's own value, so they wait for it.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "");
-        }
-    });
     view! {
         <Stylesheet id="leptos" href="/pkg/wgmik.css" />
         <Title text="wgmik" />

@@ -208,7 +208,7 @@ pub struct QuotaReading {
     pub timezone: String,
 }
 
-/// The quota alone: the quota card's numbers, and the form's starting values.
+/// The quota alone: the form's starting values when it opens.
 #[server]
 pub async fn peer_quota(id: i32) -> Result<QuotaReading, UiError> {
     use axum::extract::State;
