@@ -280,7 +280,13 @@ try {
     assert(loadErrors.length === 0, `browser errors: ${loadErrors.join(" | ")}`);
     await page.selectOption("#mode", "limit");
     await page.fill("#limit_gb", "-3");
+    // Refused by the page's own server code (not the API's handler): a 400 all the same.
+    const refusal = page.waitForResponse(
+      (res) => res.request().method() === "POST" && new URL(res.url()).pathname.startsWith("/api/"),
+    );
     await page.click("#quota-save");
+    const refused = await refusal;
+    assert(refused.status() === 400, `the refused limit answered ${refused.status()}`);
     await waitFor(
       async () => ((await page.textContent("#limit_gb-error")) ?? "").trim().length > 0,
       10_000,

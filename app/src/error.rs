@@ -24,6 +24,19 @@ impl UiError {
         }
     }
 
+    /// A refused value of `field` (the API's `invalid`). In a server-function call it also
+    /// makes the answer a 400, as the API's own validation errors are, instead of Leptos's
+    /// blanket 500: the value was wrong, not the server.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        #[cfg(feature = "ssr")]
+        answer_with_status(http::StatusCode::BAD_REQUEST);
+        Self {
+            code: "invalid".to_owned(),
+            message: message.into(),
+            field: Some(field.into()),
+        }
+    }
+
     /// The message when `field` is the one to blame, for showing beside that input.
     pub fn for_field(&self, field: &str) -> Option<String> {
         (self.field.as_deref() == Some(field)).then(|| self.message.clone())

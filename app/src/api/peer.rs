@@ -274,11 +274,7 @@ pub async fn save_quota(
     use server::http::api::peers::{self, QuotaInput};
 
     let limit_bytes = if mode == "limit" {
-        Some(gb_to_bytes(&limit_gb).map_err(|message| UiError {
-            code: "invalid".to_owned(),
-            message,
-            field: Some("limit_gb".to_owned()),
-        })?)
+        Some(gb_to_bytes(&limit_gb).map_err(|message| UiError::invalid("limit_gb", message))?)
     } else {
         None
     };

@@ -63,15 +63,6 @@ impl RouterEdit {
     }
 }
 
-/// A refused value, naming its field (the API's `invalid` error).
-fn invalid(field: &str, message: &str) -> UiError {
-    UiError {
-        code: "invalid".to_owned(),
-        message: message.to_owned(),
-        field: Some(field.to_owned()),
-    }
-}
-
 /// The select's value for a router's `tls_verify`.
 pub fn tls_verify_choice(value: Option<bool>) -> &'static str {
     match value {
@@ -87,7 +78,7 @@ pub fn parse_tls_verify(choice: &str) -> Result<Option<bool>, UiError> {
         "inherit" | "" => Ok(None),
         "on" => Ok(Some(true)),
         "off" => Ok(Some(false)),
-        _ => Err(invalid("tls_verify", "choose inherit, on or off")),
+        _ => Err(UiError::invalid("tls_verify", "choose inherit, on or off")),
     }
 }
 
@@ -99,7 +90,7 @@ pub fn parse_port(text: &str) -> Result<Option<u16>, UiError> {
     }
     match text.parse::<u16>() {
         Ok(port) if port > 0 => Ok(Some(port)),
-        _ => Err(invalid(
+        _ => Err(UiError::invalid(
             "port",
             "must be a port number from 1 to 65535, or empty for the default",
         )),

@@ -74,13 +74,12 @@ pub fn parse_port(text: &str) -> Result<Option<u16>, UiError> {
     }
     match text.parse::<u16>() {
         Ok(port) if port > 0 => Ok(Some(port)),
-        _ => Err(UiError {
-            code: "invalid".to_owned(),
-            message: format!(
+        _ => Err(UiError::invalid(
+            "port",
+            format!(
                 "{text:?} is not a port: give a number from 1 to 65535, or leave it empty for the default"
             ),
-            field: Some("port".to_owned()),
-        }),
+        )),
     }
 }
 
