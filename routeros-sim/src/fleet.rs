@@ -55,6 +55,19 @@ impl Simulator {
         let version = RosVersion::parse(&cfg.ros_version).map_err(SimError::Config)?;
         let (shutdown, _) = watch::channel(false);
         let mut tasks = Vec::new();
+        // The control port first: a caller that picked a free port for it and released it
+        // (tests, the benchmark) would otherwise race the routers' ephemeral ports for it.
+        let control_listener = match cfg.control_port {
+            Some(port) => {
+                let addr = SocketAddr::new(cfg.bind, port);
+                Some(
+                    TcpListener::bind(addr)
+                        .await
+                        .map_err(|source| SimError::Bind { addr, source })?,
+                )
+            }
+            None => None,
+        };
         let mut routers = Vec::with_capacity(cfg.routers);
         for i in 0..cfg.routers {
             let state = RouterState::generate(
@@ -106,12 +119,8 @@ impl Simulator {
             });
         }
         let routers = Arc::new(routers);
-        let control = match cfg.control_port {
-            Some(port) => {
-                let addr = SocketAddr::new(cfg.bind, port);
-                let listener = TcpListener::bind(addr)
-                    .await
-                    .map_err(|source| SimError::Bind { addr, source })?;
+        let control = match control_listener {
+            Some(listener) => {
                 let local = listener.local_addr()?;
                 tasks.push(tokio::spawn(crate::control::serve(
                     listener,
