@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use routeros_sim::{SimConfig, Simulator, TrafficProfile};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, Statement};
 use server::config::DatabaseTarget;
-use server::db::entities::{peer, router_health, usage_daily, usage_monthly};
+use server::db::entities::{peer, router_health};
 use server::db::routers::{NewRouter, create, import_peers};
 use server::enforcement::quota::{self, Direction, Quota, QuotaMode};
 use server::routeros::{RouterClient, RouterEndpoint, RouterOs, Transport};
@@ -563,8 +563,9 @@ async fn two_instances_share_the_routers_and_take_over_when_one_dies() {
 
     // Accounted bytes per peer (monthly = daily) against each router's ledger.
     let peers = peer::Entity::find().all(&db).await.unwrap();
-    let monthly = usage_monthly::Entity::find().all(&db).await.unwrap();
-    let daily = usage_daily::Entity::find().all(&db).await.unwrap();
+    // Closed rollup rows plus open sums, as every reader adds them.
+    let monthly = server::db::usage::all_monthly(&db).await.unwrap();
+    let daily = server::db::usage::all_daily(&db).await.unwrap();
     let mut checked = 0;
     let mut total = 0u64;
     for (i, handle) in sim.routers().iter().enumerate() {

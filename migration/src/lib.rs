@@ -13,6 +13,7 @@ mod m20261130_000007_router_leases;
 mod m20261130_000008_usage_daily_day;
 mod m20261130_000009_poll_write_cost;
 mod m20261130_000010_router_daily;
+mod m20261201_000011_open_buckets;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_usage_daily_day::Migration),
             Box::new(m20261130_000009_poll_write_cost::Migration),
             Box::new(m20261130_000010_router_daily::Migration),
+            Box::new(m20261201_000011_open_buckets::Migration),
         ]
     }
 }

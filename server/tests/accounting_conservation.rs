@@ -24,8 +24,7 @@ use routeros_sim::{Fault, LedgerEntry, RouterHandle, SimConfig, Simulator, Traff
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use server::clock::{Clock, ManualClock};
 use server::db::entities::{
-    counter_reset, peer, peer_counter, raw_sample, router, router_health, usage_daily,
-    usage_hourly, usage_monthly, usage_router_daily,
+    counter_reset, peer, peer_counter, raw_sample, router, router_health, usage_router_daily,
 };
 use server::db::poll_commit::RollupSettings;
 use server::db::routers::{self, NewRouter};
@@ -714,22 +713,20 @@ async fn check_books(
         );
     }
 
-    let hourly: Sums<DateTime<Utc>> = usage_hourly::Entity::find()
-        .all(db)
+    // The rollups as readers see them: closed rows plus open sums.
+    let hourly: Sums<DateTime<Utc>> = server::db::usage::all_hourly(db)
         .await
         .unwrap()
         .into_iter()
         .map(|r| ((r.peer_id, r.hour_start), (r.rx, r.tx)))
         .collect();
-    let daily: Sums<NaiveDate> = usage_daily::Entity::find()
-        .all(db)
+    let daily: Sums<NaiveDate> = server::db::usage::all_daily(db)
         .await
         .unwrap()
         .into_iter()
         .map(|r| ((r.peer_id, r.day), (r.rx, r.tx)))
         .collect();
-    let monthly: Sums<NaiveDate> = usage_monthly::Entity::find()
-        .all(db)
+    let monthly: Sums<NaiveDate> = server::db::usage::all_monthly(db)
         .await
         .unwrap()
         .into_iter()

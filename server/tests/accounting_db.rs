@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use server::db::entities::{
-    counter_reset, peer, raw_sample, router_health, usage_daily, usage_monthly,
+    counter_reset, peer, peer_counter, raw_sample, router_health, usage_daily, usage_monthly,
 };
 use server::db::poll_commit::{PollReading, RollupSettings, commit_poll, record_failure};
 use server::db::routers::{NewRouter, create, import_peers};
@@ -186,16 +186,58 @@ async fn poll_commit_and_queries() {
         );
 
         // Rollups: A's October day and cycle hold poll 1; November holds polls 2 and 3.
-        let daily = usage_daily::Entity::find()
+        // October's buckets closed when November's first bytes came, so the tables hold
+        // them; November's are still open, in A's counters row (`accounting::open_bucket`).
+        let closed_days: Vec<_> = usage_daily::Entity::find()
             .filter(usage_daily::Column::PeerId.eq(peer_a.id))
             .all(db)
             .await
-            .unwrap();
-        let mut days: Vec<_> = daily
+            .unwrap()
             .iter()
             .map(|d| (d.day.to_string(), d.rx, d.tx))
             .collect();
-        days.sort();
+        assert_eq!(closed_days, [("2026-10-31".into(), 500, 700)], "{b:?}");
+        let closed_cycles: Vec<_> = usage_monthly::Entity::find()
+            .filter(usage_monthly::Column::PeerId.eq(peer_a.id))
+            .all(db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| (m.cycle_start.to_string(), m.rx))
+            .collect();
+        assert_eq!(closed_cycles, [("2026-10-01".into(), 500)], "{b:?}");
+        let open = peer_counter::Entity::find_by_id(peer_a.id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                open.open_day.map(|d| d.to_string()),
+                open.day_rx,
+                open.day_tx,
+                open.open_cycle.map(|d| d.to_string()),
+                open.cycle_rx,
+                open.cycle_tx,
+            ),
+            (
+                Some("2026-11-01".into()),
+                1_100,
+                1_300,
+                Some("2026-11-01".into()),
+                1_100,
+                1_300
+            ),
+            "{b:?}: open buckets"
+        );
+        // As readers see them: closed rows plus open sums.
+        let days: Vec<_> = server::db::usage::all_daily(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.peer_id == peer_a.id)
+            .map(|d| (d.day.to_string(), d.rx, d.tx))
+            .collect();
         assert_eq!(
             days,
             [
@@ -204,16 +246,13 @@ async fn poll_commit_and_queries() {
             ],
             "{b:?}"
         );
-        let monthly = usage_monthly::Entity::find()
-            .filter(usage_monthly::Column::PeerId.eq(peer_a.id))
-            .all(db)
+        let cycles: Vec<_> = server::db::usage::all_monthly(db)
             .await
-            .unwrap();
-        let mut cycles: Vec<_> = monthly
-            .iter()
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.peer_id == peer_a.id)
             .map(|m| (m.cycle_start.to_string(), m.rx))
             .collect();
-        cycles.sort();
         assert_eq!(
             cycles,
             [("2026-10-01".into(), 500), ("2026-11-01".into(), 1_100)],

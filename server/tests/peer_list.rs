@@ -169,6 +169,16 @@ async fn fleet(db: &DatabaseConnection, now: DateTime<Utc>, cycle_label: NaiveDa
                 last_rx_moved_at: Set((i % 8 == 2).then(|| now - TimeDelta::minutes(i))),
                 total_rx: Set(i * 1_000),
                 total_tx: Set(i * 2_000),
+                // Open cycle sums: this cycle's (added to the closed row), last cycle's (not
+                // this cycle's bytes), or none.
+                open_cycle: Set(match i % 3 {
+                    0 => Some(cycle_label),
+                    1 => Some(cycle_label - TimeDelta::days(30)),
+                    _ => None,
+                }),
+                cycle_rx: Set(i * 7_000_001),
+                cycle_tx: Set(i * 11),
+                ..Default::default()
             }
             .insert(db)
             .await
@@ -231,6 +241,61 @@ async fn ranked_lists_equal_full_view_lists() {
         let calendar = server::service::settings::calendar(&settings).unwrap();
         let cycle = calendar.cycle_at(now).unwrap();
         let routers = fleet(db, now, cycle.label).await;
+
+        // A peer's cycle bytes are its closed monthly row plus its open cycle sum when that
+        // is this cycle's, whatever the list path.
+        let mut expected_bytes: std::collections::HashMap<i32, (u64, u64)> =
+            std::collections::HashMap::new();
+        for m in usage_monthly::Entity::find().all(db).await.unwrap() {
+            if m.cycle_start == cycle.label {
+                let e = expected_bytes.entry(m.peer_id).or_default();
+                e.0 += u64::try_from(m.rx).unwrap();
+                e.1 += u64::try_from(m.tx).unwrap();
+            }
+        }
+        let mut open_counted = 0;
+        for c in peer_counter::Entity::find().all(db).await.unwrap() {
+            if c.open_cycle == Some(cycle.label) && c.cycle_rx > 0 {
+                open_counted += 1;
+                let e = expected_bytes.entry(c.peer_id).or_default();
+                e.0 += u64::try_from(c.cycle_rx).unwrap();
+                e.1 += u64::try_from(c.cycle_tx).unwrap();
+            }
+        }
+        assert!(open_counted > 3, "{b:?}: the fleet has open cycle sums");
+        let every = views(db, &PeerFilter::default(), &settings, &cycle, now)
+            .await
+            .unwrap();
+        let every_rank = peer_list::ranks(db, &PeerFilter::default(), &settings, &cycle, now)
+            .await
+            .unwrap();
+        for (view, rank) in every.iter().zip(&every_rank) {
+            let want = expected_bytes.get(&view.id).copied().unwrap_or_default();
+            assert_eq!(
+                (view.cycle_rx, view.cycle_tx),
+                want,
+                "{b:?}: view {}",
+                view.id
+            );
+            assert_eq!(
+                (rank.cycle_rx, rank.cycle_tx),
+                want,
+                "{b:?}: rank {}",
+                rank.id
+            );
+        }
+        let totals = peer_list::db_totals(db, None, &cycle).await.unwrap();
+        let tracked_sum = every
+            .iter()
+            .filter(|v| v.tracked)
+            .fold((0u64, 0u64), |(rx, tx), v| {
+                (rx + v.cycle_rx, tx + v.cycle_tx)
+            });
+        assert_eq!(
+            (totals.rx, totals.tx),
+            tracked_sum,
+            "{b:?}: database totals"
+        );
 
         for tracked in [Some(true), None] {
             let filter = PeerFilter {

@@ -3,8 +3,10 @@
 //!
 //! Everything here is a pure function over plain values. Time is an input (`now`, poll instants),
 //! never read from the clock; there is no database code. The poller reads counters and calls
-//! [`compute_delta`]; the DB writer calls [`aggregate`] and upserts what it returns in the poll's
-//! transaction; quotas and the cycle-reset job call [`cycle_for`] and [`cycles_between`]; the API
+//! [`compute_delta`]; the DB writer keeps each peer's open buckets with
+//! [`open_bucket::advance`] and upserts the closed ones in the poll's transaction (the tests
+//! hold [`aggregate`] to the same sums); quotas and the cycle-reset job call [`cycle_for`] and
+//! [`cycles_between`]; the API
 //! calls [`evaluate`] for status. No input makes these functions panic: out-of-range instants
 //! and overflowing sums are typed errors.
 
@@ -13,6 +15,7 @@ pub mod calendar;
 pub mod cycle;
 pub mod delta;
 pub mod enforcement;
+pub mod open_bucket;
 pub mod rollup;
 pub mod status;
 

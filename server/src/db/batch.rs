@@ -26,6 +26,7 @@ pub(crate) enum Column {
     Time(Vec<DateTime<Utc>>),
     OptTime(Vec<Option<DateTime<Utc>>>),
     Date(Vec<NaiveDate>),
+    OptDate(Vec<Option<NaiveDate>>),
     Text(Vec<String>),
 }
 
@@ -37,6 +38,7 @@ impl Column {
             Self::Time(v) => v.len(),
             Self::OptTime(v) => v.len(),
             Self::Date(v) => v.len(),
+            Self::OptDate(v) => v.len(),
             Self::Text(v) => v.len(),
         }
     }
@@ -49,6 +51,7 @@ impl Column {
             Self::Time(v) => Value::ChronoDateTimeUtc(Some(v[i])),
             Self::OptTime(v) => Value::ChronoDateTimeUtc(v[i]),
             Self::Date(v) => Value::ChronoDate(Some(v[i])),
+            Self::OptDate(v) => Value::ChronoDate(v[i]),
             Self::Text(v) => Value::String(Some(v[i].clone())),
         }
     }
@@ -59,7 +62,7 @@ impl Column {
             Self::Int(_) => "int4",
             Self::BigInt(_) => "int8",
             Self::Time(_) | Self::OptTime(_) => "timestamptz",
-            Self::Date(_) => "date",
+            Self::Date(_) | Self::OptDate(_) => "date",
             Self::Text(_) => "text",
         }
     }
@@ -82,6 +85,13 @@ impl Column {
                 out.push(array(ArrayType::Bool, present));
             }
             Self::Date(v) => out.push(array(ArrayType::ChronoDate, v)),
+            Self::OptDate(v) => {
+                let filler = NaiveDate::default();
+                let present: Vec<bool> = v.iter().map(Option::is_some).collect();
+                let values: Vec<NaiveDate> = v.iter().map(|d| d.unwrap_or(filler)).collect();
+                out.push(array(ArrayType::ChronoDate, values));
+                out.push(array(ArrayType::Bool, present));
+            }
             Self::Text(v) => out.push(array(ArrayType::String, v)),
         }
     }
@@ -154,7 +164,7 @@ impl Insert<'_> {
         let mut select = Vec::new();
         for (i, (_, column)) in self.columns.into_iter().enumerate() {
             let ty = column.pg_type();
-            let nullable = matches!(column, Column::OptTime(_));
+            let nullable = matches!(column, Column::OptTime(_) | Column::OptDate(_));
             column.push_arrays(&mut params);
             casts.push(format!("${}::{ty}[]", casts.len() + 1));
             aliases.push(format!("c{i}"));

@@ -1,8 +1,10 @@
 //! Commits one successful poll of one router in ONE transaction: peer metadata, last raw
-//! counters, raw samples, hourly/daily/monthly rollups (and the router's daily sums),
-//! counter-reset events and the router's health move together or not at all (SPEC §3). Writes
-//! are batched multi-row statements, so a poll of 10,000 peers is a handful of statements, not
-//! 10,000.
+//! counters with the open hourly/daily/cycle sums, raw samples, the rollup rows of buckets that
+//! closed (and the router's daily sums), counter-reset events and the router's health move
+//! together or not at all (SPEC §3). Writes are batched multi-row statements, so a poll of
+//! 10,000 peers is a handful of statements, not 10,000; and a peer costs two rows a poll (its
+//! counters and a raw sample), plus a rollup row at each bucket it closes
+//! (`accounting::open_bucket`).
 //!
 //! Crash safety follows from the transaction: the baseline (`peer_counters`) and the bytes it
 //! accounts for are committed atomically, so a crash before COMMIT loses only this poll (the
@@ -29,7 +31,8 @@ use super::poll_rows::{CounterRows, ResetRows, SampleRows, rollup, router_daily}
 use crate::accounting::calendar::Calendar;
 use crate::accounting::cycle::ResetDay;
 use crate::accounting::delta::{Counters, Delta, Reboot, ResetCause, compute_delta};
-use crate::accounting::rollup::{Usage, aggregate_in};
+use crate::accounting::open_bucket::{OpenBucket, advance};
+use crate::accounting::rollup::{Buckets, Increment, buckets_in};
 use crate::accounting::status::handshake_at;
 use crate::clock::{Clock as _, SystemClock};
 use crate::routeros::{SystemResource, WgPeer};
@@ -195,7 +198,9 @@ async fn write_poll(
     let mut counters = CounterRows::with_capacity(listed);
     let mut samples = SampleRows::with_capacity(listed);
     let mut resets = ResetRows::default();
-    let mut usages = Vec::with_capacity(listed);
+    let mut closed = ClosedBuckets::default();
+    // The poll's one instant, bucketed once, when the first byte needs it.
+    let mut buckets: Option<Buckets> = None;
     let mut listed_ids = HashSet::with_capacity(known.len());
 
     for seen in &reading.peers {
@@ -236,6 +241,19 @@ async fn write_poll(
         };
         let (total_rx, total_tx) = last.map_or((0, 0), |c| (c.total_rx, c.total_tx));
         let (rx, tx) = (as_i64(seen.rx), as_i64(seen.tx));
+        let open = last.map(|c| c.open).unwrap_or_default();
+        let open = if delta.is_zero() {
+            open
+        } else {
+            let keys = match buckets {
+                Some(keys) => keys,
+                None => *buckets.insert(
+                    buckets_in(at, &settings.calendar)
+                        .map_err(|err| CommitError::Bucket(at, err.to_string()))?,
+                ),
+            };
+            closed.advance(existing.id, open, keys, delta.rx, delta.tx)
+        };
         counters.push(
             existing.id,
             rx,
@@ -244,6 +262,7 @@ async fn write_poll(
             rx_moved_at,
             total_rx.saturating_add(as_i64(delta.rx)),
             total_tx.saturating_add(as_i64(delta.tx)),
+            open,
         );
         if last.is_none() || !delta.is_zero() || handshake_moved || delta.reset.is_some() {
             samples.push(
@@ -260,12 +279,6 @@ async fn write_poll(
         }
         summary.bytes_rx = summary.bytes_rx.saturating_add(delta.rx);
         summary.bytes_tx = summary.bytes_tx.saturating_add(delta.tx);
-        usages.push(Usage {
-            peer: existing.id,
-            at,
-            rx: delta.rx,
-            tx: delta.tx,
-        });
     }
 
     let missing: Vec<i32> = known
@@ -282,8 +295,18 @@ async fn write_poll(
     summary.resets = resets.len();
     summary.raw_samples = samples.len();
 
-    let increments = aggregate_in(usages, &settings.calendar)
-        .map_err(|err| CommitError::Bucket(at, err.to_string()))?;
+    closed.sort();
+    // The router's share of the poll, on the poll's local day (every delta is measured there).
+    let router_day: Vec<Increment<i32, chrono::NaiveDate>> = buckets
+        .filter(|_| summary.bytes_rx != 0 || summary.bytes_tx != 0)
+        .map(|keys| Increment {
+            peer: router_id,
+            bucket: keys.day,
+            rx: summary.bytes_rx,
+            tx: summary.bytes_tx,
+        })
+        .into_iter()
+        .collect();
 
     upsert_peers(txn, peer_rows).await?;
     set_missing(txn, &missing, true).await?;
@@ -294,27 +317,21 @@ async fn write_poll(
     rollup(
         "usage_hourly",
         "hour_start",
-        &increments.hourly,
+        &closed.hourly,
         |b| *b,
         Column::Time,
     )
     .exec(txn)
     .await?;
-    rollup(
-        "usage_daily",
-        "day",
-        &increments.daily,
-        |b| *b,
-        Column::Date,
-    )
-    .exec(txn)
-    .await?;
-    router_daily(router_id, &increments.daily).exec(txn).await?;
+    rollup("usage_daily", "day", &closed.daily, |b| *b, Column::Date)
+        .exec(txn)
+        .await?;
+    router_daily(router_id, &router_day).exec(txn).await?;
     rollup(
         "usage_monthly",
         "cycle_start",
-        &increments.monthly,
-        |b| b.label,
+        &closed.monthly,
+        |b| *b,
         Column::Date,
     )
     .exec(txn)
@@ -350,6 +367,75 @@ struct LastCounters {
     last_rx_moved_at: Option<DateTime<Utc>>,
     total_rx: i64,
     total_tx: i64,
+    open: OpenBuckets,
+}
+
+/// A peer's open hourly, daily and cycle sums (see `accounting::open_bucket`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct OpenBuckets {
+    pub hour: Option<OpenBucket<DateTime<Utc>>>,
+    pub day: Option<OpenBucket<chrono::NaiveDate>>,
+    pub cycle: Option<OpenBucket<chrono::NaiveDate>>,
+}
+
+/// The rollup rows of one poll: buckets its deltas closed, and deltas for buckets earlier
+/// than a peer's open one. Sorted by (peer, bucket) before writing, so concurrent polls lock
+/// rollup rows in one order (no deadlock on PostgreSQL).
+#[derive(Default)]
+struct ClosedBuckets {
+    hourly: Vec<Increment<i32, DateTime<Utc>>>,
+    daily: Vec<Increment<i32, chrono::NaiveDate>>,
+    monthly: Vec<Increment<i32, chrono::NaiveDate>>,
+}
+
+impl ClosedBuckets {
+    /// Adds one peer's delta, measured in `keys`, to its open buckets; returns them.
+    fn advance(
+        &mut self,
+        peer: i32,
+        open: OpenBuckets,
+        keys: Buckets,
+        rx: u64,
+        tx: u64,
+    ) -> OpenBuckets {
+        fn level<B: Ord + Copy>(
+            rows: &mut Vec<Increment<i32, B>>,
+            peer: i32,
+            open: Option<OpenBucket<B>>,
+            bucket: B,
+            rx: u64,
+            tx: u64,
+        ) -> Option<OpenBucket<B>> {
+            let step = advance(open, bucket, rx, tx);
+            if let Some(row) = step.to_table {
+                rows.push(Increment {
+                    peer,
+                    bucket: row.bucket,
+                    rx: row.rx,
+                    tx: row.tx,
+                });
+            }
+            step.open
+        }
+        OpenBuckets {
+            hour: level(&mut self.hourly, peer, open.hour, keys.hour, rx, tx),
+            day: level(&mut self.daily, peer, open.day, keys.day, rx, tx),
+            cycle: level(
+                &mut self.monthly,
+                peer,
+                open.cycle,
+                keys.cycle.label,
+                rx,
+                tx,
+            ),
+        }
+    }
+
+    fn sort(&mut self) {
+        self.hourly.sort_by_key(|r| (r.peer, r.bucket));
+        self.daily.sort_by_key(|r| (r.peer, r.bucket));
+        self.monthly.sort_by_key(|r| (r.peer, r.bucket));
+    }
 }
 
 /// The router's peers with their counters, in one query.
@@ -367,7 +453,8 @@ async fn load_known(
         "SELECT p.id, p.interface, p.public_key, p.ros_id, p.name, p.comment, \
          p.allowed_address, p.endpoint_address, p.tracked, p.disabled, p.dynamic, \
          p.missing_on_router, p.first_seen_at, c.peer_id, c.rx, c.tx, c.last_handshake_at, \
-         c.last_rx_moved_at, c.total_rx, c.total_tx \
+         c.last_rx_moved_at, c.total_rx, c.total_tx, c.open_hour, c.hour_rx, c.hour_tx, \
+         c.open_day, c.day_rx, c.day_tx, c.open_cycle, c.cycle_rx, c.cycle_tx \
          FROM peers p LEFT JOIN peer_counters c ON c.peer_id = p.id WHERE p.router_id = {param}"
     );
     let rows = txn
@@ -390,6 +477,11 @@ fn known_peer(row: &QueryResult) -> Result<KnownPeer, CommitError> {
             last_rx_moved_at: row.try_get_by_index(17)?,
             total_rx: row.try_get_by_index(18)?,
             total_tx: row.try_get_by_index(19)?,
+            open: OpenBuckets {
+                hour: open_bucket(row, 20)?,
+                day: open_bucket(row, 23)?,
+                cycle: open_bucket(row, 26)?,
+            },
         }),
     };
     Ok(KnownPeer {
@@ -408,6 +500,25 @@ fn known_peer(row: &QueryResult) -> Result<KnownPeer, CommitError> {
         first_seen_at: row.try_get_by_index(12)?,
         counter,
     })
+}
+
+/// The open bucket stored at columns `first` (its key, NULL when none), `first + 1` and
+/// `first + 2` (its received and sent sums).
+fn open_bucket<B: sea_orm::TryGetable>(
+    row: &QueryResult,
+    first: usize,
+) -> Result<Option<OpenBucket<B>>, CommitError> {
+    let Some(bucket) = row.try_get_by_index::<Option<B>>(first)? else {
+        return Ok(None);
+    };
+    let sum = |i: usize| -> Result<u64, CommitError> {
+        Ok(u64::try_from(row.try_get_by_index::<i64>(i)?).unwrap_or(0))
+    };
+    Ok(Some(OpenBucket {
+        bucket,
+        rx: sum(first + 1)?,
+        tx: sum(first + 2)?,
+    }))
 }
 
 /// The delta of one tracked peer. Beyond `compute_delta`, a changed RouterOS `.id` for the

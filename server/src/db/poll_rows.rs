@@ -1,12 +1,32 @@
 //! The rows one poll commit writes to the per-peer tables, gathered as columns and turned
 //! into the multi-row statements of `batch` (see `poll_commit` for what each row means).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::batch::{Column, Insert};
-use super::poll_commit::as_i64;
+use super::poll_commit::{OpenBuckets, as_i64};
 use crate::accounting::delta::ResetCause;
 use crate::accounting::rollup::Increment;
+
+/// Every column of `peer_counters` a poll rewrites (all but the key).
+const COUNTER_COLUMNS: [&str; 16] = [
+    "rx",
+    "tx",
+    "polled_at",
+    "last_handshake_at",
+    "last_rx_moved_at",
+    "total_rx",
+    "total_tx",
+    "open_hour",
+    "hour_rx",
+    "hour_tx",
+    "open_day",
+    "day_rx",
+    "day_tx",
+    "open_cycle",
+    "cycle_rx",
+    "cycle_tx",
+];
 
 /// New baselines (`peer_counters`), one per tracked listed peer; `polled_at` is the poll's.
 #[derive(Default)]
@@ -18,6 +38,15 @@ pub(super) struct CounterRows {
     last_rx_moved_at: Vec<Option<DateTime<Utc>>>,
     total_rx: Vec<i64>,
     total_tx: Vec<i64>,
+    open_hour: Vec<Option<DateTime<Utc>>>,
+    hour_rx: Vec<i64>,
+    hour_tx: Vec<i64>,
+    open_day: Vec<Option<NaiveDate>>,
+    day_rx: Vec<i64>,
+    day_tx: Vec<i64>,
+    open_cycle: Vec<Option<NaiveDate>>,
+    cycle_rx: Vec<i64>,
+    cycle_tx: Vec<i64>,
 }
 
 impl CounterRows {
@@ -30,6 +59,15 @@ impl CounterRows {
             last_rx_moved_at: Vec::with_capacity(n),
             total_rx: Vec::with_capacity(n),
             total_tx: Vec::with_capacity(n),
+            open_hour: Vec::with_capacity(n),
+            hour_rx: Vec::with_capacity(n),
+            hour_tx: Vec::with_capacity(n),
+            open_day: Vec::with_capacity(n),
+            day_rx: Vec::with_capacity(n),
+            day_tx: Vec::with_capacity(n),
+            open_cycle: Vec::with_capacity(n),
+            cycle_rx: Vec::with_capacity(n),
+            cycle_tx: Vec::with_capacity(n),
         }
     }
 
@@ -43,6 +81,7 @@ impl CounterRows {
         last_rx_moved_at: Option<DateTime<Utc>>,
         total_rx: i64,
         total_tx: i64,
+        open: OpenBuckets,
     ) {
         self.peer_id.push(peer_id);
         self.rx.push(rx);
@@ -51,6 +90,20 @@ impl CounterRows {
         self.last_rx_moved_at.push(last_rx_moved_at);
         self.total_rx.push(total_rx);
         self.total_tx.push(total_tx);
+        // An absent bucket stores NULL and zero sums.
+        let sums = |b: Option<(u64, u64)>| b.map_or((0, 0), |(rx, tx)| (as_i64(rx), as_i64(tx)));
+        let (rx, tx) = sums(open.hour.map(|b| (b.rx, b.tx)));
+        self.open_hour.push(open.hour.map(|b| b.bucket));
+        self.hour_rx.push(rx);
+        self.hour_tx.push(tx);
+        let (rx, tx) = sums(open.day.map(|b| (b.rx, b.tx)));
+        self.open_day.push(open.day.map(|b| b.bucket));
+        self.day_rx.push(rx);
+        self.day_tx.push(tx);
+        let (rx, tx) = sums(open.cycle.map(|b| (b.rx, b.tx)));
+        self.open_cycle.push(open.cycle.map(|b| b.bucket));
+        self.cycle_rx.push(rx);
+        self.cycle_tx.push(tx);
     }
 
     pub(super) fn upsert(self, at: DateTime<Utc>) -> Insert<'static> {
@@ -66,14 +119,24 @@ impl CounterRows {
                 ("last_rx_moved_at", Column::OptTime(self.last_rx_moved_at)),
                 ("total_rx", Column::BigInt(self.total_rx)),
                 ("total_tx", Column::BigInt(self.total_tx)),
+                ("open_hour", Column::OptTime(self.open_hour)),
+                ("hour_rx", Column::BigInt(self.hour_rx)),
+                ("hour_tx", Column::BigInt(self.hour_tx)),
+                ("open_day", Column::OptDate(self.open_day)),
+                ("day_rx", Column::BigInt(self.day_rx)),
+                ("day_tx", Column::BigInt(self.day_tx)),
+                ("open_cycle", Column::OptDate(self.open_cycle)),
+                ("cycle_rx", Column::BigInt(self.cycle_rx)),
+                ("cycle_tx", Column::BigInt(self.cycle_tx)),
             ],
-            tail: "ON CONFLICT (\"peer_id\") DO UPDATE SET \"rx\" = \"excluded\".\"rx\", \
-                   \"tx\" = \"excluded\".\"tx\", \"polled_at\" = \"excluded\".\"polled_at\", \
-                   \"last_handshake_at\" = \"excluded\".\"last_handshake_at\", \
-                   \"last_rx_moved_at\" = \"excluded\".\"last_rx_moved_at\", \
-                   \"total_rx\" = \"excluded\".\"total_rx\", \
-                   \"total_tx\" = \"excluded\".\"total_tx\""
-                .to_owned(),
+            tail: format!(
+                "ON CONFLICT (\"peer_id\") DO UPDATE SET {}",
+                COUNTER_COLUMNS
+                    .iter()
+                    .map(|c| format!("\"{c}\" = \"excluded\".\"{c}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 }

@@ -164,6 +164,8 @@ pub async fn import_peers(
             last_rx_moved_at: Set(None),
             total_rx: Set(0),
             total_tx: Set(0),
+            // No open buckets yet: the first poll opens them.
+            ..Default::default()
         };
         // Re-importing a tracked peer keeps its baseline: its bytes are already being counted.
         // A peer tracked again after a pause starts from today's counters (bytes carried while

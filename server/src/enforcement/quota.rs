@@ -12,7 +12,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 
 use crate::db::DbError;
-use crate::db::entities::{peer, quota, settings as settings_entity, usage_hourly, usage_monthly};
+use crate::db::entities::{
+    peer, peer_counter, quota, settings as settings_entity, usage_hourly, usage_monthly,
+};
 
 /// 1 GB as the UI and the settings count it.
 pub const GB: u64 = 1_000_000_000;
@@ -291,31 +293,40 @@ pub async fn state<C: ConnectionTrait>(
     })?;
     let quota_value = get(db, peer_id).await?;
     let limit = quota_value.effective_limit(settings.default_quota_gb);
+    // Closed rollup rows plus the peer's open sums (`accounting::open_bucket`).
+    let open = peer_counter::Entity::find_by_id(peer_id).one(db).await?;
+    let count = |rx: i64, tx: i64| {
+        quota_value
+            .direction
+            .count(non_negative(rx), non_negative(tx))
+    };
+    let open_cycle = open
+        .as_ref()
+        .filter(|c| c.open_cycle == Some(cycle.label))
+        .map_or(0, |c| count(c.cycle_rx, c.cycle_tx));
     let used = usage_monthly::Entity::find_by_id((peer_id, cycle.label))
         .one(db)
         .await?
-        .map_or(0, |row| {
-            quota_value
-                .direction
-                .count(non_negative(row.rx), non_negative(row.tx))
-        });
+        .map_or(0, |row| count(row.rx, row.tx))
+        .saturating_add(open_cycle);
     // Pace: the bytes of the last 7 days of hourly rollups, over the part of those 7 days the
     // peer has been known (a peer imported yesterday is not averaged over a week).
     let window_start = (now - PACE_WINDOW).max(peer_row.first_seen_at);
+    // Whole hours: the hour the window starts in is counted whole (at most an hour's bytes
+    // more than the exact window, which errs on the side of warning early).
+    let first_hour = hour_floor(window_start);
+    let open_hour = open
+        .as_ref()
+        .filter(|c| c.open_hour.is_some_and(|h| h >= first_hour))
+        .map_or(0, |c| count(c.hour_rx, c.hour_tx));
     let paced: u64 = usage_hourly::Entity::find()
         .filter(usage_hourly::Column::PeerId.eq(peer_id))
-        // Whole hours: the hour the window starts in is counted whole (at most an hour's
-        // bytes more than the exact window, which errs on the side of warning early).
-        .filter(usage_hourly::Column::HourStart.gte(hour_floor(window_start)))
+        .filter(usage_hourly::Column::HourStart.gte(first_hour))
         .all(db)
         .await?
         .iter()
-        .map(|row| {
-            quota_value
-                .direction
-                .count(non_negative(row.rx), non_negative(row.tx))
-        })
-        .fold(0u64, u64::saturating_add);
+        .map(|row| count(row.rx, row.tx))
+        .fold(open_hour, u64::saturating_add);
     let remaining = limit.map(|l| l.saturating_sub(used));
     Ok(QuotaState {
         peer_id,

@@ -19,8 +19,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, JoinType, QueryFilter, QuerySelect,
-    Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
 };
 
 use super::actions::{self, NewAction, SYSTEM};
@@ -31,7 +30,7 @@ use crate::accounting::enforcement::{
 };
 use crate::alerts::{self, AlertKind, NewAlert, thresholds_reached};
 use crate::db::DbError;
-use crate::db::entities::{alert, peer, quota, settings as settings_entity, usage_monthly};
+use crate::db::entities::{alert, peer, quota, settings as settings_entity};
 use crate::routeros::{RouterError, RouterOs};
 use crate::service::settings::EnforcementMode;
 
@@ -338,43 +337,36 @@ async fn quotas_of(
     Ok(quotas)
 }
 
-/// This cycle's usage of the router's peers. One join, walking the router's peers and the
-/// rollup's primary key: an `IN (…)` list of hundreds of ids against `cycle_start` made
-/// PostgreSQL scan the whole cycle's rows for each router.
+/// This cycle's usage of the router's peers (closed monthly row plus open cycle sum). One
+/// query walking the router's peers and the two tables' primary keys: an `IN (…)` list of
+/// hundreds of ids against `cycle_start` made PostgreSQL scan the whole cycle's rows for each
+/// router.
 async fn usage_of(
     db: &DatabaseConnection,
     router_id: i32,
     cycle: &Cycle,
 ) -> Result<Usage, DbError> {
-    let rows = usage_monthly::Entity::find()
-        .select_only()
-        .columns([
-            usage_monthly::Column::PeerId,
-            usage_monthly::Column::Rx,
-            usage_monthly::Column::Tx,
-        ])
-        .join(
-            JoinType::InnerJoin,
-            usage_monthly::Entity::belongs_to(peer::Entity)
-                .from(usage_monthly::Column::PeerId)
-                .to(peer::Column::Id)
-                .into(),
-        )
-        .filter(peer::Column::RouterId.eq(router_id))
-        .filter(usage_monthly::Column::CycleStart.eq(cycle.label))
-        .into_tuple::<(i32, i64, i64)>()
-        .all(db)
+    let filter = crate::service::peers::PeerFilter {
+        router_id: Some(router_id),
+        ..Default::default()
+    };
+    let select = crate::service::peer_list::peers_with_cycle_bytes(&filter, cycle);
+    let rows = db
+        .query_all_raw(db.get_database_backend().build(&select))
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(peer_id, rx, tx)| {
-            (
-                peer_id,
+    let mut usage = Usage::with_capacity(rows.len());
+    for row in rows {
+        let rx: i64 = row.try_get_by("m_rx")?;
+        let tx: i64 = row.try_get_by("m_tx")?;
+        if rx != 0 || tx != 0 {
+            usage.insert(
+                row.try_get_by("id")?,
                 (
                     u64::try_from(rx).unwrap_or(0),
                     u64::try_from(tx).unwrap_or(0),
                 ),
-            )
-        })
-        .collect())
+            );
+        }
+    }
+    Ok(usage)
 }

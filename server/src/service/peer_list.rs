@@ -269,21 +269,47 @@ fn prefilter<C: ConnectionTrait>(db: &C, needle: &str) -> Option<Condition> {
     Some(any)
 }
 
-/// `SELECT peers.id, <this cycle's rx, tx as m_rx, m_tx> FROM peers LEFT JOIN usage_monthly`
-/// narrowed to `filter`: what every list query starts from.
-fn peers_with_cycle_bytes(filter: &PeerFilter, cycle: &Cycle) -> SelectStatement {
+/// This cycle's bytes of the row's peer in one direction: its closed `usage_monthly` row (joined
+/// on the cycle's label) plus its open cycle sum in `peer_counters` when that is this cycle's
+/// (`accounting::open_bucket`).
+fn cycle_bytes(closed: usage_monthly::Column, open: peer_counter::Column, cycle: &Cycle) -> Expr {
+    Expr::col((usage_monthly::Entity, closed)).if_null(0).add(
+        Expr::case(
+            Expr::col((peer_counter::Entity, peer_counter::Column::OpenCycle)).eq(cycle.label),
+            Expr::col((peer_counter::Entity, open)),
+        )
+        .finally(0),
+    )
+}
+
+/// `SELECT peers.id, <this cycle's rx, tx as m_rx, m_tx> FROM peers LEFT JOIN usage_monthly
+/// LEFT JOIN peer_counters` narrowed to `filter`: what every list query starts from.
+pub(crate) fn peers_with_cycle_bytes(filter: &PeerFilter, cycle: &Cycle) -> SelectStatement {
     use peer::Column as P;
     let mut select = Query::select();
     select
         .from(peer::Entity)
         .column((peer::Entity, P::Id))
         .expr_as(
-            Expr::col((usage_monthly::Entity, usage_monthly::Column::Rx)),
+            cycle_bytes(
+                usage_monthly::Column::Rx,
+                peer_counter::Column::CycleRx,
+                cycle,
+            ),
             Alias::new("m_rx"),
         )
         .expr_as(
-            Expr::col((usage_monthly::Entity, usage_monthly::Column::Tx)),
+            cycle_bytes(
+                usage_monthly::Column::Tx,
+                peer_counter::Column::CycleTx,
+                cycle,
+            ),
             Alias::new("m_tx"),
+        )
+        .left_join(
+            peer_counter::Entity,
+            Expr::col((peer_counter::Entity, peer_counter::Column::PeerId))
+                .equals((peer::Entity, P::Id)),
         )
         .left_join(
             usage_monthly::Entity,
@@ -332,11 +358,6 @@ async fn ranks_where<C: ConnectionTrait>(
             (peer::Entity, P::Interface),
             (peer::Entity, P::AllowedAddress),
         ])
-        .left_join(
-            peer_counter::Entity,
-            Expr::col((peer_counter::Entity, peer_counter::Column::PeerId))
-                .equals((peer::Entity, P::Id)),
-        )
         .left_join(
             quota::Entity,
             Expr::col((quota::Entity, quota::Column::PeerId)).equals((peer::Entity, P::Id)),
@@ -562,26 +583,35 @@ pub async fn db_totals<C: ConnectionTrait>(
 ) -> Result<DbTotals, DbError> {
     use sea_orm::{DbBackend, Statement, Value};
     let backend = db.get_database_backend();
-    let (p1, p2) = match backend {
-        DbBackend::Postgres => ("$1", "$2"),
-        _ => ("?", "?"),
+    // The cycle's label appears three times: PostgreSQL names its parameter, SQLite binds
+    // each `?` in turn.
+    let (label_sql, label_uses, router_sql) = match backend {
+        DbBackend::Postgres => ("$1", 1, "$2"),
+        _ => ("?", 3, "?"),
     };
     // PostgreSQL sums BIGINT into NUMERIC; the casts keep one integer type on both backends.
+    // A peer's cycle bytes are its closed monthly row plus its open cycle sum when that is
+    // this cycle's (`accounting::open_bucket`).
+    let open =
+        |column: &str| format!("CASE WHEN c.open_cycle = {label_sql} THEN c.{column} ELSE 0 END");
     let mut sql = format!(
         "SELECT
              CAST(COALESCE(SUM(CASE WHEN p.tracked THEN 1 ELSE 0 END), 0) AS BIGINT) AS tracked,
-             CAST(COALESCE(SUM(CASE WHEN p.tracked THEN COALESCE(m.rx, 0) ELSE 0 END), 0)
-                 AS BIGINT) AS rx,
-             CAST(COALESCE(SUM(CASE WHEN p.tracked THEN COALESCE(m.tx, 0) ELSE 0 END), 0)
-                 AS BIGINT) AS tx,
+             CAST(COALESCE(SUM(CASE WHEN p.tracked THEN COALESCE(m.rx, 0) + {open_rx}
+                 ELSE 0 END), 0) AS BIGINT) AS rx,
+             CAST(COALESCE(SUM(CASE WHEN p.tracked THEN COALESCE(m.tx, 0) + {open_tx}
+                 ELSE 0 END), 0) AS BIGINT) AS tx,
              CAST(COALESCE(SUM(CASE WHEN NOT p.tracked AND NOT p.dynamic THEN 1 ELSE 0 END), 0)
                  AS BIGINT) AS untracked
          FROM peers p
-         LEFT JOIN usage_monthly m ON m.peer_id = p.id AND m.cycle_start = {p1}"
+         LEFT JOIN usage_monthly m ON m.peer_id = p.id AND m.cycle_start = {label_sql}
+         LEFT JOIN peer_counters c ON c.peer_id = p.id",
+        open_rx = open("cycle_rx"),
+        open_tx = open("cycle_tx"),
     );
-    let mut values = vec![Value::ChronoDate(Some(cycle.label))];
+    let mut values = vec![Value::ChronoDate(Some(cycle.label)); label_uses];
     if let Some(router_id) = router_id {
-        sql.push_str(&format!(" WHERE p.router_id = {p2}"));
+        sql.push_str(&format!(" WHERE p.router_id = {router_sql}"));
         values.push(Value::Int(Some(router_id)));
     }
     let row = db

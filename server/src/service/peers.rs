@@ -142,7 +142,16 @@ pub async fn views<C: ConnectionTrait>(
                 counter.and_then(|c| c.last_handshake_at),
                 counter.and_then(|c| c.last_rx_moved_at),
             );
-            let (cycle_rx, cycle_tx) = usage.get(&p.id).copied().unwrap_or((0, 0));
+            // The closed monthly row plus the open cycle sum when it is this cycle's
+            // (`accounting::open_bucket`).
+            let (closed_rx, closed_tx) = usage.get(&p.id).copied().unwrap_or((0, 0));
+            let (open_rx, open_tx) = counter
+                .filter(|c| c.open_cycle == Some(cycle.label))
+                .map_or((0, 0), |c| (bytes(c.cycle_rx), bytes(c.cycle_tx)));
+            let (cycle_rx, cycle_tx) = (
+                closed_rx.saturating_add(open_rx),
+                closed_tx.saturating_add(open_tx),
+            );
             let quota = quota_view(
                 Quota::from_row(quotas.get(&p.id)),
                 settings.default_quota_gb,
