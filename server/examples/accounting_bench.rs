@@ -16,6 +16,10 @@
 //! each run gets a fresh schema, dropped at the end. The simulator binary is looked up next to
 //! this example's directory (`target/bench/release/routeros-sim`) or in `ROUTEROS_SIM_BIN`.
 //! `BENCH_CYCLES` sets the measured cycles (default 12; 2 warm-up cycles come first).
+//! `BENCH_START` (RFC 3339) sets the poller's clock at the start (default: 5 minutes into the
+//! current hour, so the cycles stay inside one hour); a start 2 minutes before a local midnight
+//! on the reset day (`2026-12-31T23:58:00Z` with the default UTC and reset day 1) makes the
+//! first measured cycle the one that closes every peer's hour, day and billing cycle.
 //!
 //! Each configuration runs in its own child process (so `rss_peak_mb`, the process's VmHWM,
 //! belongs to that configuration alone), and the simulator runs as a child of that child (so it
@@ -315,7 +319,26 @@ async fn run_one(spec: &str) -> String {
     };
     let db = test_db.db.clone();
     let settings_row = settings::load(&db).await.unwrap();
-    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    // The poller's clock, which buckets every byte. By default 5 minutes into the current
+    // hour, so the 14 cycles (7 minutes) stay inside one hour, day and billing cycle: the
+    // steady state. `BENCH_START` (RFC 3339) puts them elsewhere, e.g. 2 minutes before a
+    // local midnight on the reset day, where the first measured cycle closes every peer's hour,
+    // day and cycle at once (rollup rows are written when a bucket closes,
+    // `accounting::open_bucket`).
+    let clock_start = match std::env::var("BENCH_START") {
+        Ok(v) => chrono::DateTime::parse_from_rfc3339(&v)
+            .expect("BENCH_START: an RFC 3339 instant")
+            .with_timezone(&chrono::Utc),
+        Err(_) => {
+            use chrono::DurationRound;
+            chrono::Utc::now()
+                .duration_trunc(TimeDelta::hours(1))
+                .unwrap()
+                + TimeDelta::minutes(5)
+        }
+    };
+    eprintln!("poller clock starts at {clock_start}");
+    let clock = Arc::new(ManualClock::new(clock_start));
 
     // Routers: even index over REST, odd over the API, plain TCP on loopback.
     let mut fleet = Vec::with_capacity(routers);
