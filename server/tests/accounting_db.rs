@@ -306,6 +306,51 @@ async fn poll_commit_and_queries() {
             700 + 400 + 900,
             "{b:?}"
         );
+        // The daily series: October's closed row, then November's open sum.
+        let daily_points = |series: &[server::db::usage::UsagePoint]| -> Vec<(String, u64)> {
+            series
+                .iter()
+                .map(|p| (p.date.unwrap().to_string(), p.rx))
+                .collect()
+        };
+        assert_eq!(
+            daily_points(&day_series),
+            [("2026-10-31".into(), 500), ("2026-11-01".into(), 1_100)],
+            "{b:?}"
+        );
+        // A database upgraded to open buckets (migration 000011) can hold a closed row for
+        // the open day: the series adds both into one point.
+        usage_daily::Entity::insert(usage_daily::ActiveModel {
+            peer_id: sea_orm::Set(peer_a.id),
+            day: sea_orm::Set(chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()),
+            rx: sea_orm::Set(5),
+            tx: sea_orm::Set(6),
+        })
+        .exec(db)
+        .await
+        .unwrap();
+        let upgraded = peer_usage(
+            db,
+            peer_a.id,
+            t0 - chrono::TimeDelta::days(1),
+            t3 + chrono::TimeDelta::days(1),
+            Window::Daily,
+            tz,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            daily_points(&upgraded),
+            [("2026-10-31".into(), 500), ("2026-11-01".into(), 1_105)],
+            "{b:?}: closed row and open sum of one day"
+        );
+        usage_daily::Entity::delete_by_id((
+            peer_a.id,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+        ))
+        .exec(db)
+        .await
+        .unwrap();
 
         // The dashboard's and the API's view of the cycle (service::peers), under the same
         // calendar the polls were committed with.
