@@ -1,10 +1,13 @@
 //! Routers and their peers as stored: adding a router, listing what to poll, turning a row
 //! into connection settings, and importing peers (tracked, with their counter baselines).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use super::DbError;
@@ -112,26 +115,49 @@ pub fn stored_password(row: &router::Model) -> Result<String, crate::secrets::Se
     }
 }
 
+/// Rows per multi-row statement of an import: 14 columns × 500 = 7,000 bind parameters, far
+/// below SQLite's 32,766 and PostgreSQL's 65,535.
+const IMPORT_CHUNK: usize = 500;
+
 /// Marks these peers tracked and records their current counters as the baseline, in one
 /// transaction: accounting starts from the moment of import, never from bytes carried before.
+///
+/// A handful of multi-row statements whatever the size (the router's peers read twice, the
+/// peer rows and the baselines written in chunks of [`IMPORT_CHUNK`]): one statement per peer
+/// held SQLite's write lock long enough, at a few thousand peers, for other writers to give up
+/// at their busy timeout. A peer listed twice (the same interface and public key) counts once,
+/// with its last listing. Returns the number of peers imported.
 pub async fn import_peers(
     db: &DatabaseConnection,
     router_id: i32,
     peers: &[WgPeer],
     now: DateTime<Utc>,
 ) -> Result<usize, DbError> {
-    let txn = crate::db::begin_write(db).await?;
+    let mut unique: HashMap<(&str, &str), &WgPeer> = HashMap::with_capacity(peers.len());
     for seen in peers {
-        let was_tracked = peer::Entity::find()
-            .filter(peer::Column::RouterId.eq(router_id))
-            .filter(peer::Column::Interface.eq(seen.interface.as_str()))
-            .filter(peer::Column::PublicKey.eq(seen.public_key.as_str()))
-            .one(&txn)
-            .await?
-            .is_some_and(|p| p.tracked);
-        let mut row = super::poll_commit::new_peer_row(router_id, seen, now);
-        row.tracked = Set(true);
-        peer::Entity::insert(row)
+        unique.insert((seen.interface.as_str(), seen.public_key.as_str()), seen);
+    }
+    // In listing order (deterministic statements and row-lock order).
+    let mut chosen: Vec<&WgPeer> = Vec::with_capacity(unique.len());
+    for seen in peers {
+        let key = (seen.interface.as_str(), seen.public_key.as_str());
+        if unique
+            .get(&key)
+            .is_some_and(|kept| std::ptr::eq(*kept, seen))
+        {
+            chosen.push(seen);
+        }
+    }
+
+    let txn = crate::db::begin_write(db).await?;
+    let before = peer_keys(&txn, router_id).await?;
+    for chunk in chosen.chunks(IMPORT_CHUNK) {
+        let rows = chunk.iter().map(|seen| {
+            let mut row = super::poll_commit::new_peer_row(router_id, seen, now);
+            row.tracked = Set(true);
+            row
+        });
+        peer::Entity::insert_many(rows)
             .on_conflict(
                 OnConflict::columns([
                     peer::Column::RouterId,
@@ -143,17 +169,24 @@ pub async fn import_peers(
             )
             .exec_without_returning(&txn)
             .await?;
-        let stored = peer::Entity::find()
-            .filter(peer::Column::RouterId.eq(router_id))
-            .filter(peer::Column::Interface.eq(seen.interface.as_str()))
-            .filter(peer::Column::PublicKey.eq(seen.public_key.as_str()))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| {
-                DbError::Query(sea_orm::DbErr::RecordNotFound("imported peer".into()))
-            })?;
+    }
+    let after = peer_keys(&txn, router_id).await?;
+
+    // Re-importing a tracked peer keeps its baseline: its bytes are already being counted.
+    // A peer tracked again after a pause starts from today's counters (bytes carried while
+    // untracked are not billed) and keeps its panel-side totals.
+    let mut keep = Vec::new();
+    let mut reset = Vec::new();
+    for seen in &chosen {
+        let key = (seen.interface.clone(), seen.public_key.clone());
+        let Some(&(peer_id, _)) = after.get(&key) else {
+            return Err(DbError::Query(sea_orm::DbErr::RecordNotFound(format!(
+                "imported peer {} on {}",
+                seen.public_key, seen.interface
+            ))));
+        };
         let baseline = peer_counter::ActiveModel {
-            peer_id: Set(stored.id),
+            peer_id: Set(peer_id),
             rx: Set(i64::try_from(seen.rx).unwrap_or(i64::MAX)),
             tx: Set(i64::try_from(seen.tx).unwrap_or(i64::MAX)),
             polled_at: Set(now),
@@ -167,28 +200,57 @@ pub async fn import_peers(
             // No open buckets yet: the first poll opens them.
             ..Default::default()
         };
-        // Re-importing a tracked peer keeps its baseline: its bytes are already being counted.
-        // A peer tracked again after a pause starts from today's counters (bytes carried while
-        // untracked are not billed) and keeps its panel-side totals.
-        let on_conflict = if was_tracked {
-            OnConflict::column(peer_counter::Column::PeerId)
-                .do_nothing()
-                .to_owned()
+        let was_tracked = before.get(&key).is_some_and(|&(_, tracked)| tracked);
+        if was_tracked {
+            keep.push(baseline);
         } else {
-            OnConflict::column(peer_counter::Column::PeerId)
-                .update_columns([
-                    peer_counter::Column::Rx,
-                    peer_counter::Column::Tx,
-                    peer_counter::Column::PolledAt,
-                    peer_counter::Column::LastHandshakeAt,
-                ])
-                .to_owned()
-        };
-        peer_counter::Entity::insert(baseline)
-            .on_conflict(on_conflict)
-            .exec_without_returning(&txn)
-            .await?;
+            reset.push(baseline);
+        }
+    }
+    let keep_baseline = OnConflict::column(peer_counter::Column::PeerId)
+        .do_nothing()
+        .to_owned();
+    let new_baseline = OnConflict::column(peer_counter::Column::PeerId)
+        .update_columns([
+            peer_counter::Column::Rx,
+            peer_counter::Column::Tx,
+            peer_counter::Column::PolledAt,
+            peer_counter::Column::LastHandshakeAt,
+        ])
+        .to_owned();
+    for (rows, on_conflict) in [(keep, keep_baseline), (reset, new_baseline)] {
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<_> = rows.by_ref().take(IMPORT_CHUNK).collect();
+            peer_counter::Entity::insert_many(chunk)
+                .on_conflict(on_conflict.clone())
+                .exec_without_returning(&txn)
+                .await?;
+        }
     }
     txn.commit().await?;
-    Ok(peers.len())
+    Ok(chosen.len())
+}
+
+/// The router's peers by (interface, public key): id and whether tracked.
+async fn peer_keys<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    router_id: i32,
+) -> Result<HashMap<(String, String), (i32, bool)>, DbError> {
+    let rows: Vec<(i32, String, String, bool)> = peer::Entity::find()
+        .select_only()
+        .columns([
+            peer::Column::Id,
+            peer::Column::Interface,
+            peer::Column::PublicKey,
+            peer::Column::Tracked,
+        ])
+        .filter(peer::Column::RouterId.eq(router_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, interface, public_key, tracked)| ((interface, public_key), (id, tracked)))
+        .collect())
 }
