@@ -99,5 +99,6 @@ async fn import_tracks_every_peer_with_its_baseline() {
         assert_eq!(baselines["key-5"], (10_005, 20_010), "{b:?}");
         // Listed twice: the last listing.
         assert_eq!(baselines["key-1200"], (9, 18), "{b:?}");
+        test_db.cleanup().await;
     }
 }

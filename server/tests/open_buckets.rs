@@ -223,5 +223,6 @@ async fn open_buckets_close_forward_and_take_late_bytes_into_the_table() {
             307 + 41,
             "{b:?}: quota counts both directions by default"
         );
+        test_db.cleanup().await;
     }
 }
