@@ -3,12 +3,12 @@
 //!
 //! Everything here is a pure function over plain values. Time is an input (`now`, poll instants),
 //! never read from the clock; there is no database code. The poller reads counters and calls
-//! [`compute_delta`]; the DB writer keeps each peer's open buckets with
-//! [`open_bucket::advance`] and upserts the closed ones in the poll's transaction (the tests
-//! hold [`aggregate`] to the same sums); quotas and the cycle-reset job call [`cycle_for`] and
-//! [`cycles_between`]; the API
-//! calls [`evaluate`] for status. No input makes these functions panic: out-of-range instants
-//! and overflowing sums are typed errors.
+//! [`compute_delta`]; the DB writer buckets each delta with [`rollup::buckets_in`], keeps each
+//! peer's open buckets with [`open_bucket::advance`] and upserts the closed ones in the poll's
+//! transaction ([`aggregate`] sums a batch of deltas per bucket: the reference the property
+//! tests hold the bucketing to); quotas and the cycle-reset job call [`cycle_for`] and
+//! [`cycles_between`]; the API calls [`evaluate`] for status. No input makes these functions
+//! panic: out-of-range instants and overflowing sums are typed errors.
 
 pub mod bucket;
 pub mod calendar;
