@@ -6,54 +6,23 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use server::db::entities::{
     counter_reset, peer, peer_counter, raw_sample, router_health, usage_daily, usage_monthly,
 };
-use server::db::poll_commit::{PollReading, RollupSettings, commit_poll, record_failure};
+use server::db::poll_commit::{RollupSettings, commit_poll, record_failure};
 use server::db::routers::{NewRouter, create, import_peers};
-use server::db::testing::all_backends;
+use server::db::testing::{all_backends, listed_peer, poll_reading as reading};
 use server::db::usage::{Window, peer_usage};
-use server::routeros::{SystemResource, Transport, WgPeer};
+use server::routeros::{Transport, WgPeer};
 use server::service::peer_list::{PeerSort, sort};
 use server::service::peers::{PeerFilter, views};
 
 fn wg(id: &str, key: &str, rx: u64, tx: u64, handshake_age: Option<u64>) -> WgPeer {
-    WgPeer {
-        id: id.to_owned(),
-        interface: "wg0".to_owned(),
-        public_key: key.to_owned(),
-        name: Some(format!("peer-{key}")),
-        comment: None,
-        allowed_addresses: vec!["10.0.0.2/32".to_owned()],
-        endpoint: None,
-        current_endpoint: None,
-        rx,
-        tx,
-        last_handshake: handshake_age.map(Duration::from_secs),
-        disabled: false,
-        dynamic: false,
-        responder: None,
-        persistent_keepalive: None,
-    }
-}
-
-fn reading(at: DateTime<Utc>, uptime_s: u64, peers: Vec<WgPeer>) -> PollReading {
-    PollReading {
-        at,
-        identity: "edge-1".to_owned(),
-        resource: SystemResource {
-            version: "7.18.2 (stable)".to_owned(),
-            board_name: "CCR2004".to_owned(),
-            uptime: Duration::from_secs(uptime_s),
-            cpu_load: None,
-            free_memory: None,
-            total_memory: None,
-            architecture: None,
-        },
-        peers,
-    }
+    let mut peer = listed_peer(id, key, rx, tx, handshake_age.map(Duration::from_secs));
+    peer.name = Some(format!("peer-{key}"));
+    peer
 }
 
 #[tokio::test]

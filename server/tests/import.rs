@@ -10,27 +10,14 @@ use chrono::{TimeZone, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use server::db::entities::{peer, peer_counter};
 use server::db::routers::import_peers;
-use server::db::testing::all_backends;
+use server::db::testing::{all_backends, listed_peer};
 use server::routeros::WgPeer;
 
 fn wg(i: usize, rx: u64) -> WgPeer {
-    WgPeer {
-        id: format!("*{i:X}"),
-        interface: "wg0".to_owned(),
-        public_key: format!("key-{i}"),
-        name: Some(format!("peer {i}")),
-        comment: None,
-        allowed_addresses: vec![format!("10.1.{}.{}/32", i / 250, i % 250)],
-        endpoint: None,
-        current_endpoint: None,
-        rx,
-        tx: rx * 2,
-        last_handshake: None,
-        disabled: false,
-        dynamic: false,
-        responder: None,
-        persistent_keepalive: None,
-    }
+    let mut peer = listed_peer(&format!("*{i:X}"), &format!("key-{i}"), rx, rx * 2, None);
+    peer.name = Some(format!("peer {i}"));
+    peer.allowed_addresses = vec![format!("10.1.{}.{}/32", i / 250, i % 250)];
+    peer
 }
 
 #[tokio::test]

@@ -12,41 +12,12 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use server::accounting::cycle::ResetDay;
 use server::db::entities::{peer, peer_counter, usage_daily, usage_hourly, usage_monthly};
 use server::db::poll_commit::{PollReading, RollupSettings, commit_poll};
-use server::db::testing::all_backends;
+use server::db::testing::{all_backends, listed_peer, poll_reading};
 use server::db::usage::{Window, all_daily, all_hourly, all_monthly, peer_usage};
-use server::routeros::{SystemResource, WgPeer};
 
 fn reading(at: DateTime<Utc>, uptime_s: u64, rx: u64, tx: u64) -> PollReading {
-    PollReading {
-        at,
-        identity: "edge".to_owned(),
-        resource: SystemResource {
-            version: "7.18.2 (stable)".to_owned(),
-            board_name: "CCR2004".to_owned(),
-            uptime: Duration::from_secs(uptime_s),
-            cpu_load: None,
-            free_memory: None,
-            total_memory: None,
-            architecture: None,
-        },
-        peers: vec![WgPeer {
-            id: "*1".to_owned(),
-            interface: "wg0".to_owned(),
-            public_key: "K".to_owned(),
-            name: None,
-            comment: None,
-            allowed_addresses: vec!["10.0.0.2/32".to_owned()],
-            endpoint: None,
-            current_endpoint: None,
-            rx,
-            tx,
-            last_handshake: Some(Duration::from_secs(5)),
-            disabled: false,
-            dynamic: false,
-            responder: None,
-            persistent_keepalive: None,
-        }],
-    }
+    let peer = listed_peer("*1", "K", rx, tx, Some(Duration::from_secs(5)));
+    poll_reading(at, uptime_s, vec![peer])
 }
 
 fn day(d: u32) -> NaiveDate {

@@ -178,6 +178,58 @@ pub async fn offline_router(
     .await
 }
 
+/// A static, enabled peer on `wg0` as a router lists it: `key` as public key, `10.0.0.2/32`
+/// allowed, no endpoint, these counters, a handshake `handshake_age` ago (`None`: never).
+/// Tests set other fields on the value it returns.
+pub fn listed_peer(
+    ros_id: &str,
+    key: &str,
+    rx: u64,
+    tx: u64,
+    handshake_age: Option<std::time::Duration>,
+) -> crate::routeros::WgPeer {
+    crate::routeros::WgPeer {
+        id: ros_id.to_owned(),
+        interface: "wg0".to_owned(),
+        public_key: key.to_owned(),
+        name: None,
+        comment: None,
+        allowed_addresses: vec!["10.0.0.2/32".to_owned()],
+        endpoint: None,
+        current_endpoint: None,
+        rx,
+        tx,
+        last_handshake: handshake_age,
+        disabled: false,
+        dynamic: false,
+        responder: None,
+        persistent_keepalive: None,
+    }
+}
+
+/// A successful poll's reading at `at` of a router (identity `edge-1`, RouterOS 7.18.2) that
+/// has been up `uptime_s` seconds and lists `peers`.
+pub fn poll_reading(
+    at: chrono::DateTime<chrono::Utc>,
+    uptime_s: u64,
+    peers: Vec<crate::routeros::WgPeer>,
+) -> crate::db::poll_commit::PollReading {
+    crate::db::poll_commit::PollReading {
+        at,
+        identity: "edge-1".to_owned(),
+        resource: crate::routeros::SystemResource {
+            version: "7.18.2 (stable)".to_owned(),
+            board_name: "CCR2004".to_owned(),
+            uptime: std::time::Duration::from_secs(uptime_s),
+            cpu_load: None,
+            free_memory: None,
+            total_memory: None,
+            architecture: None,
+        },
+        peers,
+    }
+}
+
 /// A raw sample of `peer_id` at `at` with every counter and delta 1 and no handshake: the row
 /// tests insert by hand where only its peer and instant matter.
 pub fn raw_sample_at(
